@@ -1,0 +1,65 @@
+# mesos.overlay: set-up, the local lab and the tests.
+#   make lab    bring up the local lab, converge it, print status and ping matrix
+#   make test   unit tests, ansible-test sanity, ansible-lint, molecule
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+COLL := .build/collections/ansible_collections/mesos/overlay
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help venv collection engine image lab lab-down test unit sanity lint molecule bench clean
+
+help:
+	@echo "make lab       set up everything, bring up the lab, converge, status + ping matrix"
+	@echo "make lab-down  remove the lab containers and networks"
+	@echo "make test      unit tests, sanity, lint, molecule (what CI runs)"
+	@echo "make bench     benchmarks (print figures)"
+
+$(VENV)/.stamp: requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+# The collection is used in place: a link from the collections path to the repo.
+collection:
+	@mkdir -p $(dir $(COLL))
+	@test -L $(COLL) || ln -sfn $(CURDIR) $(COLL)
+
+engine:
+	scripts/docker-engine.sh
+
+image: engine
+	scripts/lab-image.sh
+
+lab: venv collection image
+	ansible-playbook playbooks/lab.yml
+
+lab-down: venv collection
+	ansible-playbook playbooks/lab.yml -e overlay_lab_state=absent
+
+unit: venv collection
+	$(BIN)/python -m pytest -q tests/unit
+
+sanity: venv
+	scripts/sanity.sh
+
+lint: venv collection
+	ansible-lint --profile production
+
+molecule: venv collection image
+	molecule test --all
+
+test: unit sanity lint molecule
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+clean: lab-down
+	rm -rf .build
