@@ -1,0 +1,428 @@
+# -*- coding: utf-8 -*-
+# Copyright: mesos.overlay developers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""The allocator of the overlay master, by the rules of the DC/OS modules.
+
+* VTEP IP: the lowest free address of ``vtep_subnet`` (network and broadcast
+  excluded), written with the subnet's prefix length; the same for
+  ``vtep_subnet6``.
+* VTEP MAC: the OUI's upper three bytes, then the last three bytes of the VTEP
+  IPv4 address.
+* Per enabled overlay: the lowest free block of length ``prefix`` in
+  ``subnet`` (and ``prefix6`` in ``subnet6``); the lower half of a block is
+  for the Mesos containerizer, the upper half for Docker.
+
+Allocations are keyed by node name and never move: a node that is already
+known keeps what it has, a new overlay gets fresh blocks for every node, and
+only an explicit release (``remove`` / ``prune``) frees anything.  All the
+arithmetic is on integers; a batch of N new nodes costs O(N + used).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+
+from ansible_collections.mesos.overlay.plugins.module_utils.config import (
+    ConfigError,
+    NetworkConfig,
+    Overlay,
+    parse_network,
+)
+
+SCHEMA_VERSION = 1
+
+
+class AllocationError(ValueError):
+    """An allocation that cannot be made (pool exhausted, IP clash...)."""
+
+
+# ---------------------------------------------------------------------------
+# Pure address helpers (also used by the filters)
+
+
+def halves(block: str) -> Tuple[str, str]:
+    """The Mesos (lower) and Docker (upper) halves of a block."""
+    net = ipaddress.ip_network(block, strict=True)
+    lower, upper = net.subnets(prefixlen_diff=1)
+    return str(lower), str(upper)
+
+
+def vtep_mac(vtep_ip: str, oui: str) -> str:
+    """The VTEP MAC: the OUI's upper three bytes, the IP's last three."""
+    ip = ipaddress.IPv4Interface(vtep_ip).ip.packed
+    head = [int(b, 16) for b in oui.split(":")[:3]]
+    return ":".join(f"{b:02x}" for b in head + list(ip[1:]))
+
+
+# ---------------------------------------------------------------------------
+# Pools: the free members of an address space, in ascending order.
+
+
+class Pool:
+    """Members ``first..last`` (integers) of which some are used.
+
+    ``take()`` hands out the lowest free member.  The cursor never moves back
+    within one allocation pass, because members are only ever taken during it.
+    """
+
+    def __init__(self, first: int, last: int, used: Iterable[int] = ()) -> None:
+        self.first = first
+        self.last = last
+        self.used: Set[int] = set(used)
+        self._cursor = first
+
+    @property
+    def capacity(self) -> int:
+        return self.last - self.first + 1
+
+    def take(self) -> Optional[int]:
+        cursor = self._cursor
+        while cursor <= self.last and cursor in self.used:
+            cursor += 1
+        self._cursor = cursor
+        if cursor > self.last:
+            return None
+        self.used.add(cursor)
+        return cursor
+
+
+def _address_pool(net: ipaddress._BaseNetwork, used: Iterable[str]) -> Pool:
+    """Host addresses of ``net`` (network and broadcast/last excluded)."""
+    base = int(net.network_address)
+    return Pool(1, net.num_addresses - 2,
+                (int(ipaddress.ip_interface(u).ip) - base for u in used))
+
+
+def _block_pool(net: ipaddress._BaseNetwork, prefix: int, used: Iterable[str]) -> Pool:
+    """Blocks of length ``prefix`` in ``net``, numbered from 0."""
+    base = int(net.network_address)
+    shift = net.max_prefixlen - prefix
+    return Pool(0, (1 << (prefix - net.prefixlen)) - 1,
+                ((int(ipaddress.ip_network(u).network_address) - base) >> shift for u in used))
+
+
+def _address(net: ipaddress._BaseNetwork, index: int) -> str:
+    return f"{net.network_address + index}/{net.prefixlen}"
+
+
+def _block(net: ipaddress._BaseNetwork, prefix: int, index: int) -> str:
+    start = int(net.network_address) + (index << (net.max_prefixlen - prefix))
+    return f"{ipaddress.ip_address(start) if net.version == 4 else ipaddress.IPv6Address(start)}/{prefix}"
+
+
+# ---------------------------------------------------------------------------
+# The state model
+
+
+@dataclass
+class Node:
+    name: str
+    ip: str
+    role: str = "agent"
+    vtep_ip: Optional[str] = None
+    vtep_ip6: Optional[str] = None
+    vtep_mac: Optional[str] = None
+    # overlay name -> {"subnet": .., "subnet6": ..}; disabled overlays keep
+    # their blocks reserved here but are not published.
+    overlays: Dict[str, Dict[str, Optional[str]]] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "ip": self.ip,
+            "role": self.role,
+            "vtep_ip": self.vtep_ip,
+            "vtep_ip6": self.vtep_ip6,
+            "vtep_mac": self.vtep_mac,
+            "overlays": {k: dict(v) for k, v in self.overlays.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, name: str, data: Dict[str, Any]) -> "Node":
+        return cls(
+            name=name,
+            ip=data["ip"],
+            role=data.get("role", "agent"),
+            vtep_ip=data.get("vtep_ip"),
+            vtep_ip6=data.get("vtep_ip6"),
+            vtep_mac=data.get("vtep_mac"),
+            overlays={k: {"subnet": v.get("subnet"), "subnet6": v.get("subnet6")}
+                      for k, v in (data.get("overlays") or {}).items()},
+        )
+
+
+@dataclass
+class State:
+    network: Optional[NetworkConfig] = None
+    nodes: Dict[str, Node] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "network": self.network.to_dict() if self.network else None,
+            "nodes": {name: node.to_dict() for name, node in self.nodes.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "State":
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise AllocationError(
+                f"state: schema_version {version!r} is not supported (expected {SCHEMA_VERSION})"
+            )
+        network = parse_network(data["network"]) if data.get("network") else None
+        nodes = {name: Node.from_dict(name, n) for name, n in (data.get("nodes") or {}).items()}
+        return cls(network, nodes)
+
+    def copy(self) -> "State":
+        return State(self.network, {name: Node.from_dict(name, n.to_dict())
+                                    for name, n in self.nodes.items()})
+
+
+@dataclass(frozen=True)
+class NodeRequest:
+    name: str
+    ip: str
+    role: str = "agent"
+
+
+# ---------------------------------------------------------------------------
+# Changing the configuration under existing allocations
+
+
+def _check_network_change(old: Optional[NetworkConfig], new: NetworkConfig, nodes: Dict[str, Node]) -> None:
+    """Refuse a new configuration that would move what was already given."""
+    if old is None or not nodes:
+        return
+    if old.vtep_subnet != new.vtep_subnet:
+        raise ConfigError(
+            f"vtep_subnet: {new.vtep_subnet} differs from {old.vtep_subnet} under which"
+            f" {len(nodes)} node(s) hold VTEP addresses; release them first"
+        )
+    if old.vtep_mac_oui != new.vtep_mac_oui:
+        raise ConfigError(
+            f"vtep_mac_oui: {new.vtep_mac_oui} differs from {old.vtep_mac_oui} under which"
+            f" {len(nodes)} node(s) hold VTEP MACs; release them first"
+        )
+    if old.vtep_subnet6 and new.vtep_subnet6 != old.vtep_subnet6:
+        raise ConfigError(
+            f"vtep_subnet6: {new.vtep_subnet6} differs from {old.vtep_subnet6} under which"
+            " nodes hold VTEP addresses; release them first"
+        )
+    for index, overlay in enumerate(new.overlays):
+        before = old.overlay(overlay.name)
+        if before is None:
+            continue
+        for key in ("subnet", "prefix"):
+            if getattr(before, key) != getattr(overlay, key):
+                raise ConfigError(
+                    f"overlays[{index}].{key}: {getattr(overlay, key)} differs from"
+                    f" {getattr(before, key)} of overlay {overlay.name!r} under which nodes"
+                    " hold blocks; remove the overlay first or keep its addressing"
+                )
+        if before.subnet6 is not None and (before.subnet6, before.prefix6) != (overlay.subnet6, overlay.prefix6):
+            raise ConfigError(
+                f"overlays[{index}].subnet6: {overlay.subnet6}/{overlay.prefix6} differs from"
+                f" {before.subnet6}/{before.prefix6} of overlay {overlay.name!r} under which"
+                " nodes hold blocks"
+            )
+
+
+# ---------------------------------------------------------------------------
+# Allocation
+
+
+@dataclass
+class Result:
+    state: State
+    added: List[str]
+    removed: List[str]
+    updated: List[str]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.updated)
+
+
+class Allocator:
+    """Computes a new state from the old state, a configuration and nodes."""
+
+    def __init__(self, network: NetworkConfig, state: Optional[State] = None) -> None:
+        old = state or State()
+        _check_network_change(old.network, network, old.nodes)
+        self.network = network
+        self.old = old
+
+    def allocate(self, nodes: Sequence[NodeRequest], remove: Iterable[str] = (),
+                 prune: bool = False) -> Result:
+        new = self.old.copy()
+        new.network = self.network
+        dropped = set(remove)
+        wanted = {n.name for n in nodes} - dropped
+        removed = [name for name in new.nodes
+                   if name in dropped or (prune and name not in wanted)]
+        for name in removed:
+            del new.nodes[name]
+        requests = [n for n in nodes if n.name not in dropped]
+        _check_requests(requests, new.nodes)
+
+        updated: List[str] = []
+        added: List[str] = []
+        for req in requests:
+            node = new.nodes.get(req.name)
+            if node is None:
+                new.nodes[req.name] = Node(req.name, req.ip, req.role)
+                added.append(req.name)
+            elif (node.ip, node.role) != (req.ip, req.role):
+                node.ip, node.role = req.ip, req.role
+                updated.append(req.name)
+        # Overlays no longer in the configuration release their blocks.
+        names = {o.name for o in self.network.overlays}
+        for node in new.nodes.values():
+            for gone in [k for k in node.overlays if k not in names]:
+                del node.overlays[gone]
+                if node.name not in added and node.name not in updated:
+                    updated.append(node.name)
+        filled = self._fill(new)
+        updated += [n for n in filled if n not in added and n not in updated]
+        return Result(new, added, removed, updated)
+
+    def _fill(self, state: State) -> List[str]:
+        """Give every node whatever it lacks; return the names that changed."""
+        net = self.network
+        changed: Dict[str, None] = {}  # an ordered set of names
+        nodes = list(state.nodes.values())
+
+        def mark(node: Node) -> None:
+            changed[node.name] = None
+
+        pool = _address_pool(net.vtep_subnet, (n.vtep_ip for n in nodes if n.vtep_ip))
+        for node in nodes:
+            if node.vtep_ip is None:
+                index = pool.take()
+                if index is None:
+                    raise AllocationError(
+                        f"vtep_subnet {net.vtep_subnet}: no VTEP address left for {node.name!r}"
+                        f" (capacity {pool.capacity} nodes)"
+                    )
+                node.vtep_ip = _address(net.vtep_subnet, index)
+                mark(node)
+            mac = vtep_mac(node.vtep_ip, net.vtep_mac_oui)
+            if node.vtep_mac != mac:
+                node.vtep_mac = mac
+                mark(node)
+        if net.vtep_subnet6 is not None:
+            pool6 = _address_pool(net.vtep_subnet6, (n.vtep_ip6 for n in nodes if n.vtep_ip6))
+            for node in nodes:
+                if node.vtep_ip6 is None:
+                    index = pool6.take()
+                    if index is None:
+                        raise AllocationError(
+                            f"vtep_subnet6 {net.vtep_subnet6}: no VTEP address left for"
+                            f" {node.name!r} (capacity {pool6.capacity} nodes)"
+                        )
+                    node.vtep_ip6 = _address(net.vtep_subnet6, index)
+                    mark(node)
+        for overlay in net.enabled_overlays:
+            self._fill_overlay(overlay, nodes, mark)
+        return list(changed)
+
+    @staticmethod
+    def _fill_overlay(overlay: Overlay, nodes: List[Node], mark) -> None:
+        held = [n.overlays.get(overlay.name) or {} for n in nodes]
+        families = [("subnet", overlay.subnet, overlay.prefix)]
+        if overlay.subnet6 is not None:
+            families.append(("subnet6", overlay.subnet6, overlay.prefix6))
+        for key, net, prefix in families:
+            pool = _block_pool(net, prefix, (h[key] for h in held if h.get(key)))
+            for node in nodes:
+                entry = node.overlays.setdefault(overlay.name, {"subnet": None, "subnet6": None})
+                if entry.get(key):
+                    continue
+                index = pool.take()
+                if index is None:
+                    raise AllocationError(
+                        f"overlay {overlay.name!r}: {key} {net} has no /{prefix} block left"
+                        f" for {node.name!r} (capacity {pool.capacity} blocks)"
+                    )
+                entry[key] = _block(net, prefix, index)
+                mark(node)
+
+
+def _check_requests(requests: Sequence[NodeRequest], known: Dict[str, Node]) -> None:
+    names: Dict[str, int] = {}
+    by_ip: Dict[str, str] = {}
+    for index, req in enumerate(requests):
+        if not req.name:
+            raise ConfigError(f"agents[{index}].name: {req.name!r} is empty")
+        if req.name in names:
+            raise ConfigError(f"agents[{index}].name: {req.name!r} is listed twice")
+        names[req.name] = index
+        try:
+            ipaddress.IPv4Address(req.ip)
+        except (ValueError, TypeError):
+            raise ConfigError(f"agents[{index}].ip: {req.ip!r} is not an IPv4 address") from None
+        if req.role not in ("agent", "master"):
+            raise ConfigError(f"agents[{index}].role: {req.role!r} is not agent or master")
+        if req.ip in by_ip:
+            raise ConfigError(
+                f"agents[{index}].ip: {req.ip} of {req.name!r} is also the IP of {by_ip[req.ip]!r}"
+            )
+        by_ip[req.ip] = req.name
+    for name, node in known.items():
+        if name in names:
+            continue
+        other = by_ip.get(node.ip)
+        if other is not None:
+            raise ConfigError(
+                f"agents[{names[other]}].ip: {node.ip} of {other!r} is already the IP of"
+                f" known node {name!r} (release it with remove first)"
+            )
+
+
+# ---------------------------------------------------------------------------
+# Published form
+
+
+def publish(state: State, include_disabled: bool = False) -> Dict[str, Dict[str, Any]]:
+    """The ``allocations`` return value: every node, enabled overlays only."""
+    network = state.network
+    enabled = [o.name for o in network.overlays if include_disabled or o.enabled] if network else []
+    out: Dict[str, Dict[str, Any]] = {}
+    for name, node in state.nodes.items():
+        overlays: Dict[str, Dict[str, Optional[str]]] = {}
+        for oname in enabled:
+            entry = node.overlays.get(oname)
+            if not entry or not entry.get("subnet"):
+                continue
+            mesos, docker = halves(entry["subnet"])
+            mesos6 = docker6 = None
+            if entry.get("subnet6"):
+                mesos6, docker6 = halves(entry["subnet6"])
+            overlays[oname] = {
+                "subnet": entry["subnet"],
+                "mesos_subnet": mesos,
+                "docker_subnet": docker,
+                "subnet6": entry.get("subnet6"),
+                "mesos_subnet6": mesos6,
+                "docker_subnet6": docker6,
+            }
+        out[name] = {
+            "ip": node.ip,
+            "role": node.role,
+            "vtep_ip": node.vtep_ip,
+            "vtep_ip6": node.vtep_ip6,
+            "vtep_mac": node.vtep_mac,
+            "overlays": overlays,
+        }
+    return out
+
+
+def iter_blocks(state: State) -> Iterator[Tuple[str, str, str]]:
+    """(node, overlay, block) for every v4 and v6 block held."""
+    for name, node in state.nodes.items():
+        for oname, entry in node.overlays.items():
+            for key in ("subnet", "subnet6"):
+                if entry.get(key):
+                    yield name, oname, entry[key]
