@@ -135,7 +135,7 @@ def _bool(path: str, value: Any) -> bool:
     raise ConfigError(f"{path}: {value!r} is not a boolean")
 
 
-def _oui(path: str, value: Any) -> str:
+def parse_oui(path: str, value: Any) -> str:
     if not isinstance(value, str) or not MAC_RE.match(value.strip()):
         raise ConfigError(f"{path}: {value!r} is not a MAC address of six bytes (like 70:B3:D5:00:00:00)")
     octets = [int(b, 16) for b in value.strip().split(":")]
@@ -233,7 +233,7 @@ def parse_network(data: Any) -> NetworkConfig:
         vtep_subnet6 = _network("vtep_subnet6", data["vtep_subnet6"], 6)
         if vtep_subnet6.prefixlen > 126:
             raise ConfigError(f"vtep_subnet6: {vtep_subnet6} must have a prefix length of 126 or less")
-    oui = _oui("vtep_mac_oui", data["vtep_mac_oui"])
+    oui = parse_oui("vtep_mac_oui", data["vtep_mac_oui"])
     mtu = None
     if data.get("vtep_mtu") is not None:
         mtu = _int("vtep_mtu", data["vtep_mtu"])
