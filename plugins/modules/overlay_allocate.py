@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: mesos.overlay developers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ version_added: 0.1.0
 description:
   - The allocating half of the DC/OS overlay master module, as an Ansible module
     that runs on the controller.
-  - Gives every node a VTEP IP (the lowest free address of O(network.vtep_subnet)),
+  - Gives every node a VTEP IP (the lowest free address of C(vtep_subnet)),
     a VTEP MAC (the OUI's upper three bytes and the VTEP IP's last three bytes)
     and, per enabled overlay, the lowest free block of length C(prefix) in the
     overlay's C(subnet), split into a Mesos half (lower) and a Docker half (upper).
@@ -27,7 +27,7 @@ description:
   - A configuration that would move an existing allocation (another C(vtep_subnet),
     C(vtep_mac_oui), or an overlay's C(subnet)/C(prefix)) is refused.
 author:
-  - mesos.overlay developers
+  - mesos.overlay developers (@mesos-overlay)
 attributes:
   check_mode:
     support: full
@@ -37,6 +37,7 @@ attributes:
     description: Shows the nodes whose allocation is added, changed or released.
   idempotent:
     support: full
+    description: A second run with the same input changes nothing and leaves the state file untouched.
 options:
   network:
     description:
@@ -95,8 +96,8 @@ options:
     elements: str
     default: []
 notes:
-  - Runs on the controller (use C(delegate_to: localhost) and C(run_once: true)), where
-    the state file lives.
+  - "Runs on the controller (use C(delegate_to: localhost) and C(run_once: true)), where
+    the state file lives."
 seealso:
   - module: mesos.overlay.overlay_vtep
   - module: mesos.overlay.overlay_peers

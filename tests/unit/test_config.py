@@ -107,7 +107,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("data,message", BAD, ids=[m.split(":")[0] + "-" + str(i) for i, (_, m) in enumerate(BAD)])
+@pytest.mark.parametrize("data,message", BAD, ids=[entry[1].split(":")[0] + "-" + str(i) for i, entry in enumerate(BAD)])
 def test_bad_configuration_names_field_and_value(data, message):
     with pytest.raises(ConfigError) as err:
         parse_network(data)

@@ -139,7 +139,7 @@ def test_concurrent_runs_never_hand_out_one_address(tmp_path):
     with multiprocessing.get_context("fork").Pool(8) as pool:
         got = pool.map(_allocate_one, [(state, i) for i in range(1, 41)])
     assert len(set(got)) == 40
-    stored, _ = StateStore(state).load()
+    stored = StateStore(state).load()[0]
     assert len(stored.nodes) == 40
     assert sorted(n.vtep_ip for n in stored.nodes.values()) == sorted(got)
 
