@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: mesos.overlay developers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Netlink reconcilers for the overlay data plane: the VTEP and its peers.
 
 Two reconcilers, each "read the kernel once, compute the difference, apply it
@@ -369,16 +369,14 @@ class Netlink:
             return []
         failures: List[NetlinkError] = []
         first = self._seq + 1
+        final_seq = first + len(requests) - 1
         parts: List[bytes] = []
         size = 0
-        last = len(requests) - 1
-        final_seq = 0
-        for i, (kind, flags, body, _what) in enumerate(requests):
+        for kind, flags, body, _what in requests:
             seq = self.next_seq()
             flags |= NLM_F_REQUEST
-            if i == last:
+            if seq == final_seq:
                 flags |= NLM_F_ACK
-                final_seq = seq
             msg = message(kind, flags, seq, body)
             if size + len(msg) > chunk and parts:
                 self.sock.send(b"".join(parts))

@@ -1,0 +1,226 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: mesos.overlay developers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: overlay_peers
+short_description: Neighbour, FDB, route and policy-routing entries for every overlay peer
+version_added: 0.1.0
+description:
+  - For every other node of the overlay network (a I(peer)), keeps on the VTEP
+    device what dcos-net kept there - a permanent neighbour entry VTEP IP to VTEP
+    MAC; a permanent FDB entry VTEP MAC to the peer's underlay IP; a route to each
+    of the peer's overlay subnets via its VTEP IP; the same neighbour entry and
+    routes for IPv6 when the peer has O(peers[].vtep_ip6) and O(peers[].subnets6) - and
+    the policy routing - C(ip rule from <overlay subnet> lookup 42) for each of
+    O(rule_subnets), and in table O(table) a route to each peer's underlay IP via
+    its VTEP IP.
+  - All peers at once - each kind of entry is read once (filtered by the kernel by
+    device, table and route protocol), the difference is computed and applied in
+    one batch of netlink messages. It stays fast at thousands of peers.
+  - With O(purge), entries on the device that belong to no current peer are
+    removed. Entries on other devices are never touched, nor are routes and rules
+    the module did not make. Its routes and rules carry the route protocol 44
+    (C(proto 44) in C(ip route) and C(ip rule)); only those are ever deleted.
+    Only permanent neighbour and FDB entries are considered (learned ones age out).
+  - Works with pyroute2 0.7.2 (Debian 12) and later.
+author:
+  - mesos.overlay developers
+requirements:
+  - pyroute2 (Debian/Ubuntu package C(python3-pyroute2))
+  - Linux, root (CAP_NET_ADMIN); the device must exist (M(mesos.overlay.overlay_vtep))
+attributes:
+  check_mode:
+    support: full
+    description: Reads the kernel, computes and reports the changes; changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the neighbour, FDB, route and rule entries before and after, as sorted readable lists.
+  idempotent:
+    support: full
+options:
+  device:
+    description: The VTEP device.
+    type: str
+    default: vtep1024
+  peers:
+    description:
+      - The other nodes, as the C(mesos.overlay.overlay_peer_list) filter gives them.
+      - No two peers may share a VTEP IP, VTEP MAC, underlay IP or subnet.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      vtep_ip:
+        description: The peer's VTEP IPv4 address, with or without its prefix length (C(44.128.0.2/20) or C(44.128.0.2)).
+        type: str
+        required: true
+      vtep_mac:
+        description: The peer's VTEP MAC.
+        type: str
+        required: true
+      agent_ip:
+        description: The peer's underlay IPv4 address (where its VXLAN packets go).
+        type: str
+        required: true
+      subnets:
+        description: The peer's overlay subnets (IPv4 CIDR), routed via its VTEP IP.
+        type: list
+        elements: str
+        default: []
+      vtep_ip6:
+        description: The peer's VTEP IPv6 address, with or without its prefix length.
+        type: str
+      subnets6:
+        description: The peer's IPv6 overlay subnets, routed via O(peers[].vtep_ip6).
+        type: list
+        elements: str
+        default: []
+  rule_subnets:
+    description:
+      - The overlay subnets (the C(subnet) of each overlay, e.g. C(9.0.0.0/8)) whose
+        traffic is looked up in O(table) first - C(ip rule from <subnet> lookup 42).
+      - A rule that already exists (whoever made it) is kept; with O(purge), rules
+        to O(table) made by this module for subnets no longer listed are removed.
+    type: list
+    elements: str
+    default: []
+  table:
+    description: The routing table of the routes to the peers' underlay IPs.
+    type: int
+    default: 42
+  purge:
+    description: Remove entries (made by this module, or permanent entries on O(device)) that belong to no current peer.
+    type: bool
+    default: true
+"""
+
+EXAMPLES = r"""
+- name: Peers of this node
+  mesos.overlay.overlay_peers:
+    device: vtep1024
+    peers: "{{ overlay_allocations | mesos.overlay.overlay_peer_list(inventory_hostname) }}"
+    rule_subnets: "{{ overlay_network_config.overlays | selectattr('enabled') | map(attribute='subnet') | list }}"
+
+- name: Add one peer by hand, leave the others
+  mesos.overlay.overlay_peers:
+    purge: false
+    peers:
+      - vtep_ip: 44.128.0.2/20
+        vtep_mac: "70:b3:d5:80:00:02"
+        agent_ip: 172.31.254.12
+        subnets: [192.168.1.0/24]
+"""
+
+RETURN = r"""
+counts:
+  description:
+    - Per kind (C(neighbours), C(fdb), C(routes), C(rules)), how many entries were
+      (or would be, in check mode) C(added), C(updated) (same key, other MAC or
+      gateway) and C(removed).
+  returned: always
+  type: dict
+  sample:
+    neighbours: {added: 3, updated: 0, removed: 1}
+    fdb: {added: 3, updated: 0, removed: 1}
+    routes: {added: 9, updated: 0, removed: 3}
+    rules: {added: 1, updated: 0, removed: 0}
+peers:
+  description: The number of peers.
+  returned: always
+  type: int
+  sample: 3
+route_proto:
+  description: The route protocol number that marks this module's routes and rules.
+  returned: always
+  type: int
+  sample: 44
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mesos.overlay.plugins.module_utils.netlink import (
+    HAS_PYROUTE2,
+    PYROUTE2_IMPORT_ERROR,
+    ROUTE_PROTO,
+    InputError,
+    NetlinkError,
+    parse_ifname,
+    parse_peers,
+    parse_rule_subnets,
+    reconcile_peers,
+)
+
+
+def run(module: AnsibleModule) -> dict:
+    p = module.params
+    device = parse_ifname("device", p["device"])
+    peers = parse_peers(p["peers"])
+    rule_subnets = parse_rule_subnets(p["rule_subnets"])
+    if not 1 <= p["table"] < 2**32 or p["table"] in (253, 254, 255):
+        raise InputError(f"table: {p['table']!r} is not a table of its own (1 to 4294967295, not 253/254/255)")
+    result = reconcile_peers(
+        device,
+        peers,
+        rule_subnets,
+        table=p["table"],
+        purge=p["purge"],
+        check=module.check_mode,
+        diff=module._diff,
+    )
+    out = {"changed": result.changed, "counts": result.counts, "peers": len(peers), "route_proto": ROUTE_PROTO}
+    if module._diff:
+        out["diff"] = {
+            "before": result.before,
+            "after": result.after,
+        }
+    if result.failures:
+        shown = result.failures[:20]
+        more = len(result.failures) - len(shown)
+        module.fail_json(
+            msg=f"{len(result.failures)} netlink request(s) failed: " + "; ".join(shown) + (f"; and {more} more" if more else ""),
+            failures=result.failures,
+            **out,
+        )
+    return out
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            device=dict(type="str", default="vtep1024"),
+            peers=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    vtep_ip=dict(type="str", required=True),
+                    vtep_mac=dict(type="str", required=True),
+                    agent_ip=dict(type="str", required=True),
+                    subnets=dict(type="list", elements="str", default=[]),
+                    vtep_ip6=dict(type="str"),
+                    subnets6=dict(type="list", elements="str", default=[]),
+                ),
+            ),
+            rule_subnets=dict(type="list", elements="str", default=[]),
+            table=dict(type="int", default=42),
+            purge=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib("pyroute2 (Debian/Ubuntu: python3-pyroute2)"), exception=PYROUTE2_IMPORT_ERROR)
+    try:
+        module.exit_json(**run(module))
+    except InputError as exc:
+        module.fail_json(msg=str(exc))
+    except NetlinkError as exc:
+        module.fail_json(msg=str(exc), errno=exc.err)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: mesos.overlay developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: overlay_vtep
+short_description: The VXLAN device (VTEP) of the DC/OS overlay network on a node
+version_added: 0.1.0
+description:
+  - Keeps the VXLAN device of the overlay network (C(vtep1024), VNI 1024, UDP port
+    64000) as dcos-net made it - learning on, TTL and TOS inherited, no UDP
+    checksum - with the node's VTEP MAC and address, its IPv6 address when given,
+    its MTU when given, and up.
+  - A device whose kind, VNI, port, MAC, MTU or learning setting differ is deleted
+    and created again; its neighbour, FDB and route entries go with it, so run
+    M(mesos.overlay.overlay_peers) after this module.
+  - Addresses on the device other than O(address) and O(address6) are removed
+    (IPv6 link-local addresses are left alone).
+  - Talks netlink directly (pyroute2's message classes); works with pyroute2 0.7.2
+    (Debian 12) and later.
+author:
+  - mesos.overlay developers
+requirements:
+  - pyroute2 (Debian/Ubuntu package C(python3-pyroute2))
+  - Linux with VXLAN support, root (CAP_NET_ADMIN)
+attributes:
+  check_mode:
+    support: full
+    description: Computes and reports what would change; changes nothing.
+  diff_mode:
+    support: full
+    description: Shows the device (kind, VNI, port, MAC, MTU, up, addresses) before and after.
+  idempotent:
+    support: full
+options:
+  name:
+    description: Name of the device.
+    type: str
+    default: vtep1024
+  vni:
+    description: VXLAN network identifier.
+    type: int
+    default: 1024
+  port:
+    description: UDP destination port of the VXLAN traffic.
+    type: int
+    default: 64000
+  mac:
+    description:
+      - The VTEP MAC, e.g. C(70:b3:d5:80:00:01).
+      - Required with O(state=present).
+    type: str
+  address:
+    description:
+      - The VTEP IPv4 address with its prefix length, e.g. C(44.128.0.1/20). Without
+        a prefix length it is a C(/32).
+      - Required with O(state=present).
+    type: str
+  address6:
+    description:
+      - The VTEP IPv6 address with its prefix length, e.g. C(fd01:a::1/64).
+      - When given, IPv6 is enabled on the device (C(disable_ipv6=0)).
+    type: str
+  mtu:
+    description:
+      - MTU of the device (at least 552). When not given, the MTU is left as it is.
+    type: int
+  state:
+    description: Whether the device should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+"""
+
+EXAMPLES = r"""
+- name: The VTEP of this node
+  mesos.overlay.overlay_vtep:
+    mac: "{{ overlay_allocation.vtep_mac }}"
+    address: "{{ overlay_allocation.vtep_ip }}"
+    address6: "{{ overlay_allocation.vtep_ip6 }}"
+    mtu: "{{ overlay_network_config.vtep_mtu }}"
+
+- name: Remove the VTEP
+  mesos.overlay.overlay_vtep:
+    state: absent
+"""
+
+RETURN = r"""
+device:
+  description: The device after the run (as it would be in check mode).
+  returned: always
+  type: dict
+  sample:
+    state: present
+    name: vtep1024
+    kind: vxlan
+    vni: 1024
+    port: 64000
+    mac: "70:b3:d5:80:00:01"
+    mtu: 1420
+    up: true
+    learning: true
+    addresses: ["44.128.0.1/20"]
+    addresses6: []
+recreated:
+  description: Whether the device was (or would be, in check mode) deleted and created again.
+  returned: always
+  type: bool
+reasons:
+  description: Why an existing device had to be created again.
+  returned: always
+  type: list
+  elements: str
+  sample: ["VNI is 42, not 1024"]
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mesos.overlay.plugins.module_utils.netlink import (
+    HAS_PYROUTE2,
+    PYROUTE2_IMPORT_ERROR,
+    InputError,
+    NetlinkError,
+    parse_vtep_spec,
+    reconcile_vtep,
+)
+
+
+def run(module: AnsibleModule) -> dict:
+    p = module.params
+    spec = None
+    if p["state"] == "present":
+        spec = parse_vtep_spec(
+            name=p["name"],
+            vni=p["vni"],
+            port=p["port"],
+            mac=p["mac"],
+            address=p["address"],
+            address6=p["address6"],
+            mtu=p["mtu"],
+        )
+    result = reconcile_vtep(spec, name=p["name"], check=module.check_mode)
+    out = {
+        "changed": result.changed,
+        "device": result.after,
+        "recreated": bool(result.reasons),
+        "reasons": result.reasons,
+    }
+    if module._diff:
+        out["diff"] = {"before": result.before, "after": result.after}
+    return out
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", default="vtep1024"),
+            vni=dict(type="int", default=1024),
+            port=dict(type="int", default=64000),
+            mac=dict(type="str"),
+            address=dict(type="str"),
+            address6=dict(type="str"),
+            mtu=dict(type="int"),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+        ),
+        required_if=[("state", "present", ("mac", "address"))],
+        supports_check_mode=True,
+    )
+    if not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib("pyroute2 (Debian/Ubuntu: python3-pyroute2)"), exception=PYROUTE2_IMPORT_ERROR)
+    try:
+        module.exit_json(**run(module))
+    except InputError as exc:
+        module.fail_json(msg=str(exc))
+    except NetlinkError as exc:
+        module.fail_json(msg=str(exc), errno=exc.err)
+    except PermissionError as exc:
+        module.fail_json(msg=f"{exc} (the module needs root / CAP_NET_ADMIN)")
+
+
+if __name__ == "__main__":
+    main()
