@@ -1,0 +1,109 @@
+"""Status: the node's fact, the /overlay-master/state view, the table and capacity."""
+
+import json
+
+from ansible_collections.mesos.overlay.plugins.filter.status import (
+    capacity,
+    capacity_table,
+    node_fact,
+    state_view,
+    status_table,
+)
+
+CONFIG = {"vtep_subnet": "44.128.0.0/20", "vtep_subnet6": None, "vtep_mac_oui": "70:B3:D5:00:00:00",
+          "vtep_mtu": None,
+          "overlays": [{"name": "dcos", "subnet": "9.0.0.0/8", "prefix": 24, "subnet6": None,
+                        "prefix6": None, "enabled": True},
+                       {"name": "off", "subnet": "10.1.0.0/16", "prefix": 24, "subnet6": None,
+                        "prefix6": None, "enabled": False}]}
+
+
+def block(third):
+    return {"subnet": f"9.0.{third}.0/24", "mesos_subnet": f"9.0.{third}.0/25",
+            "docker_subnet": f"9.0.{third}.128/25", "subnet6": None, "mesos_subnet6": None,
+            "docker_subnet6": None}
+
+
+ALLOCS = {
+    "master1": {"ip": "10.0.0.2", "role": "master", "vtep_ip": "44.128.0.1/20", "vtep_ip6": None,
+                "vtep_mac": "70:b3:d5:80:00:01", "overlays": {"dcos": block(0)}},
+    "agent1": {"ip": "10.0.0.5", "role": "agent", "vtep_ip": "44.128.0.7/20", "vtep_ip6": None,
+               "vtep_mac": "70:b3:d5:80:00:07", "overlays": {"dcos": block(3)}},
+}
+
+
+def test_state_view_matches_the_original_shape():
+    facts = {"agent1": node_fact(ALLOCS["agent1"]),
+             "master1": node_fact(ALLOCS["master1"], mesos_bridge=False, docker_bridge=False)}
+    view = state_view(CONFIG, ALLOCS, facts)
+    assert view["network"] == {
+        "vtep_subnet": "44.128.0.0/20", "vtep_mac_oui": "70:B3:D5:00:00:00",
+        "overlays": [{"name": "dcos", "subnet": "9.0.0.0/8", "prefix": 24},
+                     {"name": "off", "subnet": "10.1.0.0/16", "prefix": 24, "enabled": False}]}
+    agent = view["agents"][1]
+    assert agent == {"ip": "10.0.0.5", "overlays": [{
+        "info": {"name": "dcos", "subnet": "9.0.0.0/8", "prefix": 24},
+        "subnet": "9.0.3.0/24",
+        "mesos_bridge": {"name": "m-dcos", "ip": "9.0.3.0/25"},
+        "docker_bridge": {"name": "d-dcos", "ip": "9.0.3.128/25"},
+        "backend": {"vxlan": {"vni": 1024, "vtep_name": "vtep1024", "vtep_ip": "44.128.0.7/20",
+                              "vtep_mac": "70:b3:d5:80:00:07"}},
+        "state": {"status": "STATUS_OK"}}]}
+    master = view["agents"][0]["overlays"][0]
+    assert "mesos_bridge" not in master and "docker_bridge" not in master
+    json.dumps(view)
+
+
+def test_v6_keys_sit_beside_their_v4_twins():
+    config = dict(CONFIG, vtep_subnet6="fd00::/64",
+                  overlays=[dict(CONFIG["overlays"][0], subnet6="fd01::/64", prefix6=80)])
+    alloc = dict(ALLOCS["agent1"], vtep_ip6="fd00::1/64",
+                 overlays={"dcos": dict(block(3), subnet6="fd01::/80", mesos_subnet6="fd01::/81",
+                                        docker_subnet6="fd01::8000:0:0/81")})
+    view = state_view(config, {"agent1": alloc}, {})
+    assert view["network"]["vtep_subnet6"] == "fd00::/64"
+    ov = view["agents"][0]["overlays"][0]
+    assert ov["info"]["subnet6"] == "fd01::/64" and ov["info"]["prefix6"] == 80
+    assert ov["subnet6"] == "fd01::/80"
+    assert ov["mesos_bridge"] == {"name": "m-dcos", "ip": "9.0.3.0/25", "ip6": "fd01::/81"}
+    assert ov["backend"]["vxlan"]["vtep_ip6"] == "fd00::1/64"
+
+
+def test_a_silent_node_is_configuring_and_a_failure_carries_its_error():
+    facts = {"agent1": node_fact(ALLOCS["agent1"], errors={"dcos": ["docker: no engine", "cni: read-only"]})}
+    view = state_view(CONFIG, ALLOCS, facts)
+    assert view["agents"][0]["overlays"][0]["state"]["status"] == "STATUS_CONFIGURING"
+    assert view["agents"][1]["overlays"][0]["state"] == {
+        "status": "STATUS_FAILED", "error": "docker: no engine; cni: read-only"}
+
+
+def test_node_fact_is_stable_and_records_what_was_made():
+    a = node_fact(ALLOCS["agent1"], cni_files=["/c/dcos.conf", "/c/dcos.conf"], docker_networks=["dcos"])
+    assert a == node_fact(ALLOCS["agent1"], cni_files=["/c/dcos.conf"], docker_networks=["dcos"])
+    assert a["cni_files"] == ["/c/dcos.conf"] and a["docker_networks"] == ["dcos"]
+    assert node_fact(ALLOCS["agent1"], configuring=["dcos"])["overlays"]["dcos"]["state"] == {
+        "status": "STATUS_CONFIGURING"}
+
+
+def test_table_has_a_row_per_node_and_overlay():
+    facts = {"agent1": node_fact(ALLOCS["agent1"], errors={"dcos": "docker: conflict"})}
+    lines = status_table(ALLOCS, facts)
+    assert lines[0].split() == ["NODE", "IP", "OVERLAY", "SUBNET", "STATUS", "ERROR"]
+    assert lines[1].split()[:5] == ["master1", "10.0.0.2", "dcos", "9.0.0.0/24", "CONFIGURING"]
+    assert lines[2].split()[:5] == ["agent1", "10.0.0.5", "dcos", "9.0.3.0/24", "FAILED"]
+    assert lines[2].endswith("docker: conflict")
+
+
+def test_capacity_counts_blocks_used_and_left():
+    cap = capacity(CONFIG, ALLOCS)
+    assert cap[0] == {"name": "dcos", "enabled": True, "subnet": "9.0.0.0/8", "prefix": 24,
+                      "blocks": 65536, "used": 2, "left": 65534}
+    assert cap[1]["used"] == 0 and cap[1]["left"] == 256 and cap[1]["enabled"] is False
+    six = capacity({"overlays": [{"name": "v", "subnet": "10.0.0.0/24", "prefix": 26,
+                                  "subnet6": "fd01::/64", "prefix6": 80}]},
+                   {"a": {"overlays": {"v": {"subnet": "10.0.0.0/26", "subnet6": "fd01::/80"}}}})
+    assert six[0]["blocks"] == 4 and six[0]["left"] == 3
+    assert six[0]["blocks6"] == 65536 and six[0]["used6"] == 1
+    lines = capacity_table(cap)
+    assert lines[0].split() == ["OVERLAY", "SUBNET", "PREFIX", "BLOCKS", "USED", "LEFT"]
+    assert lines[1].split() == ["dcos", "9.0.0.0/8", "/24", "65536", "2", "65534"]
