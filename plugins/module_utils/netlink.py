@@ -1181,7 +1181,12 @@ def apply_vtep(nl: Netlink, spec: Optional[VtepSpec], state: Optional[VtepState]
         except OSError as exc:
             raise NetlinkError(exc.errno or errno_mod.EPERM, f"enable IPv6 on {name}", str(exc)) from None
     for addr in plan.addr_del:
-        nl.request(RTM_DELADDR, 0, addr_body(ifindex, addr), f"delete address {ip_text(addr[0])}/{addr[1]} of {name}")
+        try:
+            nl.request(RTM_DELADDR, 0, addr_body(ifindex, addr), f"delete address {ip_text(addr[0])}/{addr[1]} of {name}")
+        except NetlinkError as exc:
+            # deleting a primary IPv4 address takes its secondaries with it
+            if exc.err not in (errno_mod.EADDRNOTAVAIL, errno_mod.ENOENT):
+                raise
     for addr in plan.addr_add:
         nl.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, addr_body(ifindex, addr), f"address {ip_text(addr[0])}/{addr[1]} on {name}")
     if plan.set_up:
