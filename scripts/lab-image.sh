@@ -14,7 +14,8 @@
 # (/usr/lib/cni), docker.io (each agent runs its own engine), busybox-static,
 # tcpdump; /usr/share/mesos-overlay-lab/busybox.tar (a busybox rootfs that an
 # inner engine `docker import`s for test containers); /usr/local/sbin/lab-init
-# (PID 1) and /srv/lab/cgi-bin/whoami (source address echo for NAT checks).
+# (PID 1), /usr/local/sbin/lab-node (test containers, ping matrix) and
+# /srv/lab/cgi-bin/whoami (source address echo for NAT checks).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -80,6 +81,7 @@ debootstrap --variant=minbase --cache-dir="$BUILD/debs" --include="$include" \
 
 log "customising"
 install -m 0755 "$HERE/lab/image/lab-init" "$ROOTFS/usr/local/sbin/lab-init"
+install -m 0755 "$HERE/lab/image/lab-node" "$ROOTFS/usr/local/sbin/lab-node"
 install -d "$ROOTFS/srv/lab/cgi-bin" "$ROOTFS/usr/share/mesos-overlay-lab" \
   "$ROOTFS/etc/ansible/facts.d" "$ROOTFS/var/lib/mesos/cni" "$ROOTFS/run/netns"
 install -m 0755 "$HERE/lab/image/whoami.cgi" "$ROOTFS/srv/lab/cgi-bin/whoami"
