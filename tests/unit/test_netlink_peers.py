@@ -128,7 +128,7 @@ def test_purge_never_touches_other_devices_or_foreign_routes_and_rules(ns):
     sh("bridge", "-n", ns, "fdb", "add", "70:b3:d5:80:00:0f", "dev", "vtep1024", "dst", "172.31.0.15", "self", "dynamic")
     converge(ns, [peer(2), peer(3)])
     other = snapshot(ns)
-    result = converge(ns, [])
+    result = converge(ns, [], rules=[])
     assert result.changed
     assert neighbours(ns, "vtep2") == [("44.129.0.7", "70:b3:d5:81:00:07")]
     assert fdb(ns, "vtep2") == [("70:b3:d5:81:00:07", "172.31.1.7")]
