@@ -28,15 +28,16 @@ description:
   - V(port-mapper) gives the C(mesos-cni-port-mapper) config delegating to the C(bridge)
     plugin (bridge C(m-<name>), iptables chain C(M-<NAME>)), which needs Mesos' port-mapper
     plugin on the agent.
-  - V(bridge) gives the delegate alone, with C(cniVersion) and C(name): the plain CNI
+  - V(bridge) gives the delegate alone, with C(cniVersion) and C(name), that is the plain CNI
     C(bridge) plugin, for agents without the port-mapper.
   - IP addresses come from C(host-local) IPAM over the agent's Mesos half. With an IPv6
     Mesos half, IPAM uses C(ranges) with both halves and a default route for each family.
-  - Other filters of this file, documented in C(docs/agent.md) -
+  - "Other filters of this file, documented in C(docs/agent.md):
     C(overlay_docker_network(allocation, name, mtu=1420)) gives the options of
     M(community.docker.docker_network) for the Docker half;
     C(overlay_docker_conflict(existing, wanted)) says why an existing Docker network
-    (the C(network) of M(community.docker.docker_network_info)) conflicts, or C('').
+    (the C(network) of M(community.docker.docker_network_info)) conflicts, or an empty string;
+    C(overlay_docker_plan(overlays, info_results, ours, mtu)) does both for every overlay."
 options:
   _input:
     description: The agent's allocation of this overlay (C(overlay_allocation.overlays[name])).
@@ -207,6 +208,26 @@ def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) 
             + "; ".join(problems) + "; left alone (remove or rename it, then re-run)")
 
 
+def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 1420) -> List[Dict[str, Any]]:
+    """Per overlay: the wanted network and why an existing one conflicts ('' if none).
+
+    ``info`` is the registered loop result of ``community.docker.docker_network_info``
+    over the overlay names. A network recorded in ``ours`` (made by an earlier run) is
+    never a conflict: ``docker_network`` recreates it with the wanted options.
+    """
+    existing: Dict[str, Any] = {}
+    for item in (info or {}).get("results", []) if isinstance(info, dict) else []:
+        if isinstance(item, dict) and item.get("exists") and item.get("network"):
+            existing[str(item.get("item"))] = item["network"]
+    ours = set(ours or ())
+    plan = []
+    for name in sorted(overlays or {}):
+        wanted = docker_network(overlays[name], name, mtu)
+        conflict = "" if name in ours else docker_conflict(existing.get(name), wanted)
+        plan.append({"name": name, "network": wanted, "conflict": conflict, "exists": name in existing})
+    return plan
+
+
 def _wrap(func, label):
     def filt(*args, **kwargs):
         try:
@@ -221,6 +242,7 @@ def _wrap(func, label):
 overlay_cni_config = _wrap(cni_config, "overlay_cni_config")
 overlay_docker_network = _wrap(docker_network, "overlay_docker_network")
 overlay_docker_conflict = _wrap(docker_conflict, "overlay_docker_conflict")
+overlay_docker_plan = _wrap(docker_plan, "overlay_docker_plan")
 
 
 class FilterModule:
@@ -231,4 +253,5 @@ class FilterModule:
             "overlay_cni_config": overlay_cni_config,
             "overlay_docker_network": overlay_docker_network,
             "overlay_docker_conflict": overlay_docker_conflict,
+            "overlay_docker_plan": overlay_docker_plan,
         }

@@ -31,8 +31,8 @@ description:
   - IPv6 keys (C(vtep_subnet6), C(subnet6), C(ip6), C(vtep_ip6)) appear beside their
     IPv4 twins when set; keys whose value is unset are left out, as the original did.
   - An agent that never reported (no local fact) shows C(STATUS_CONFIGURING).
-  - Other filters of this file, documented in C(docs/agent.md) -
-    C(overlay_node_fact), C(overlay_status_table), C(overlay_capacity).
+  - "Other filters of this file, documented in C(docs/agent.md): C(overlay_node_fact),
+    C(overlay_failures), C(overlay_status_table), C(overlay_capacity), C(overlay_capacity_table)."
 options:
   _input:
     description: C(overlay_network_config), as published by the master role.
@@ -111,7 +111,7 @@ def node_fact(allocation: Mapping[str, Any], errors: Optional[Mapping[str, Any]]
     ``configuring`` are CONFIGURING (used before the work starts). Everything else
     allocated is OK. No timestamps: an unchanged node writes an identical fact.
     """
-    errors = errors or {}
+    errors = merge_errors(errors)
     configuring = set(configuring)
     overlays: Dict[str, Any] = {}
     for name, block in (allocation.get("overlays") or {}).items():
@@ -139,6 +139,50 @@ def node_fact(allocation: Mapping[str, Any], errors: Optional[Mapping[str, Any]]
         "cni_files": sorted(set(cni_files)),
         "docker_networks": sorted(set(docker_networks)),
     }
+
+
+def merge_errors(errors: Any) -> Dict[str, List[str]]:
+    """One ``{overlay: [messages]}`` from a dict of those, or a list of them."""
+    if not errors:
+        return {}
+    if isinstance(errors, Mapping):
+        errors = [errors]
+    out: Dict[str, List[str]] = {}
+    for part in errors:
+        for name, msgs in (part or {}).items():
+            if isinstance(msgs, str):
+                msgs = [msgs]
+            out.setdefault(name, []).extend(str(m) for m in msgs if m)
+    return out
+
+
+def _dig(data: Any, path: str) -> Any:
+    for key in path.split("."):
+        data = data.get(key) if isinstance(data, Mapping) else None
+    return data
+
+
+def failures(result: Any, part: str, key: str = "item.key", names: Iterable[str] = ()) -> Dict[str, List[str]]:
+    """``{overlay: ["<part>: <msg>"]}`` for the failed items of a registered task result.
+
+    A loop result is split by ``key`` (a dotted path into each item's result, the
+    overlay's name). A task that is not a loop, or ``names`` given, charges a failure
+    to every overlay of ``names``. Skipped or successful items give nothing.
+    """
+    if not isinstance(result, Mapping):
+        return {}
+    names = list(names)
+    items = result.get("results") if "results" in result else [result]
+    out: Dict[str, List[str]] = {}
+    for item in items or []:
+        if not isinstance(item, Mapping) or not item.get("failed"):
+            continue
+        msg = str(item.get("msg") or "failed").strip()
+        targets = names or [_dig(item, key)]
+        for name in targets:
+            if name is not None:
+                out.setdefault(str(name), []).append(f"{part}: {msg}")
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -295,6 +339,7 @@ def _wrap(func, label):
 
 
 overlay_node_fact = _wrap(node_fact, "overlay_node_fact")
+overlay_failures = _wrap(failures, "overlay_failures")
 overlay_state_view = _wrap(state_view, "overlay_state_view")
 overlay_status_table = _wrap(status_table, "overlay_status_table")
 overlay_capacity = _wrap(capacity, "overlay_capacity")
@@ -307,6 +352,7 @@ class FilterModule:
     def filters(self):
         return {
             "overlay_node_fact": overlay_node_fact,
+            "overlay_failures": overlay_failures,
             "overlay_state_view": overlay_state_view,
             "overlay_status_table": overlay_status_table,
             "overlay_capacity": overlay_capacity,

@@ -13,8 +13,8 @@ version_added: 0.1.0
 description:
   - Keeps the ipset O(ipset) (C(hash:net)) holding C(0.0.0.0/1), C(128.0.0.0/1)
     and every overlay subnet flagged C(nomatch), and per overlay the rule
-    C(-t nat -A POSTROUTING -s <subnet> -m set --match-set overlay dst -j MASQUERADE):
-    traffic leaving an overlay is masqueraded, traffic inside the overlays is not.
+    C(-t nat -A POSTROUTING -s <subnet> -m set --match-set overlay dst -j MASQUERADE),
+    so traffic leaving an overlay is masqueraded and traffic inside the overlays is not.
   - Accepts forwarding between the overlay interfaces (the VTEP O(vtep), the Mesos
     bridges C(m-<name>) and the Docker bridges C(d-<name>)), and from the Mesos
     bridges out of the overlay, even when the C(FORWARD) policy is C(DROP) as Docker
@@ -48,20 +48,14 @@ attributes:
 options:
   overlays:
     description:
-      - The overlays of the node. C(subnet) is the overlay's whole address space
+      - The overlays of the node, each a dict with C(name) (its bridges are C(m-<name>)
+        and C(d-<name>)) and C(subnet), the overlay's whole IPv4 address space
         (C(9.0.0.0/8)), not the node's block.
+      - Other keys are ignored, so the overlays of C(overlay_network_config) can be
+        passed as they are.
     type: list
     elements: dict
     default: []
-    suboptions:
-      name:
-        description: The overlay's name; its bridges are C(m-<name>) and C(d-<name>).
-        type: str
-        required: true
-      subnet:
-        description: The overlay's IPv4 subnet.
-        type: str
-        required: true
   vtep:
     description: The VXLAN device of the overlays.
     type: str
@@ -147,10 +141,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.nat import NatError,
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            overlays=dict(type="list", elements="dict", default=[], options=dict(
-                name=dict(type="str", required=True),
-                subnet=dict(type="str", required=True),
-            )),
+            overlays=dict(type="list", elements="dict", default=[]),
             vtep=dict(type="str", default="vtep1024"),
             mesos_bridge=dict(type="bool", default=True),
             docker_bridge=dict(type="bool", default=True),
