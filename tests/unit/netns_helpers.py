@@ -72,8 +72,13 @@ def snapshot(ns: str) -> Dict[str, Any]:
         ),
         "neigh": sorted(json.dumps(n, sort_keys=True) for n in ip_json(ns, "neigh", "show", "nud", "permanent")),
         "fdb": sorted(json.dumps(n, sort_keys=True) for n in bridge_json(ns, "fdb", "show")),
-        "routes4": sorted(json.dumps(r, sort_keys=True) for r in ip_json(ns, "-4", "route", "show", "table", "all")),
-        "routes6": sorted(json.dumps(r, sort_keys=True) for r in ip_json(ns, "-6", "route", "show", "table", "all")),
+        # routes the kernel adds itself come and go with IPv6 DAD: left out
+        "routes4": sorted(
+            json.dumps(r, sort_keys=True) for r in ip_json(ns, "-4", "route", "show", "table", "all") if r.get("protocol") != "kernel"
+        ),
+        "routes6": sorted(
+            json.dumps(r, sort_keys=True) for r in ip_json(ns, "-6", "route", "show", "table", "all") if r.get("protocol") != "kernel"
+        ),
         "rules": sorted(json.dumps(r, sort_keys=True) for r in ip_json(ns, "rule", "show")),
     }
 
