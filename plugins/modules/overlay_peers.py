@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: mesos.overlay developers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ description:
     Only permanent neighbour and FDB entries are considered (learned ones age out).
   - Works with pyroute2 0.7.2 (Debian 12) and later.
 author:
-  - mesos.overlay developers
+  - mesos.overlay developers (@mesos-overlay)
 requirements:
   - pyroute2 (Debian/Ubuntu package C(python3-pyroute2))
   - Linux, root (CAP_NET_ADMIN); the device must exist (M(mesos.overlay.overlay_vtep))
@@ -42,6 +42,7 @@ attributes:
     description: Shows the neighbour, FDB, route and rule entries before and after, as sorted readable lists.
   idempotent:
     support: full
+    description: A second run with the same peers changes nothing.
 options:
   device:
     description: The VTEP device.

@@ -23,7 +23,7 @@ description:
   - Talks netlink directly (pyroute2's message classes); works with pyroute2 0.7.2
     (Debian 12) and later.
 author:
-  - mesos.overlay developers
+  - mesos.overlay developers (@mesos-overlay)
 requirements:
   - pyroute2 (Debian/Ubuntu package C(python3-pyroute2))
   - Linux with VXLAN support, root (CAP_NET_ADMIN)
@@ -36,6 +36,7 @@ attributes:
     description: Shows the device (kind, VNI, port, MAC, MTU, up, addresses) before and after.
   idempotent:
     support: full
+    description: A second run with the same options changes nothing.
 options:
   name:
     description: Name of the device.
