@@ -126,6 +126,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink import (
     PYROUTE2_IMPORT_ERROR,
     InputError,
     NetlinkError,
+    parse_ifname,
     parse_vtep_spec,
     reconcile_vtep,
 )
@@ -133,6 +134,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink import (
 
 def run(module: AnsibleModule) -> dict:
     p = module.params
+    name = parse_ifname("name", p["name"])
     spec = None
     if p["state"] == "present":
         spec = parse_vtep_spec(
@@ -144,7 +146,7 @@ def run(module: AnsibleModule) -> dict:
             address6=p["address6"],
             mtu=p["mtu"],
         )
-    result = reconcile_vtep(spec, name=p["name"], check=module.check_mode)
+    result = reconcile_vtep(spec, name=name, check=module.check_mode)
     out = {
         "changed": result.changed,
         "device": result.after,
