@@ -76,6 +76,7 @@ NLMSG_DONE = 3
 NLM_F_REQUEST = 0x01
 NLM_F_MULTI = 0x02
 NLM_F_ACK = 0x04
+NLM_F_DUMP_INTR = 0x10
 NLM_F_DUMP = 0x300
 NLM_F_REPLACE = 0x100
 NLM_F_EXCL = 0x200
@@ -282,6 +283,9 @@ class Netlink:
         self.sock.bind((0, 0))
         self._seq = 0
         self._buf = bytearray(1 << 20)
+        # set when a dump was interrupted by a concurrent change (the kernel
+        # then flags it NLM_F_DUMP_INTR): its result may be inconsistent
+        self.dump_interrupted = False
 
     def close(self) -> None:
         self.sock.close()
@@ -327,6 +331,8 @@ class Netlink:
                 if length < 16:
                     break
                 if mseq == seq:
+                    if mflags & NLM_F_DUMP_INTR:
+                        self.dump_interrupted = True
                     if mtype == NLMSG_DONE:
                         return
                     if mtype == NLMSG_ERROR:
@@ -839,14 +845,20 @@ def read_rules(nl: Netlink, family: int, table: int, proto: int, have: PeerTable
 
 
 def read_peer_tables(nl: Netlink, ifindex: int, table: int, proto: int, rule_families: Sequence[int]) -> PeerTables:
-    have = PeerTables()
-    for family in (AF_INET, AF_INET6):
-        read_neigh(nl, ifindex, family, have)
-        read_routes(nl, ifindex, family, RT_TABLE_MAIN, proto, have)
-    read_fdb(nl, ifindex, have)
-    read_routes(nl, ifindex, AF_INET, table, proto, have)
-    for family in rule_families:
-        read_rules(nl, family, table, proto, have)
+    """Every kind once; read again (up to 3 times) when a concurrent change
+    interrupted a dump."""
+    for _attempt in range(3):
+        nl.dump_interrupted = False
+        have = PeerTables()
+        for family in (AF_INET, AF_INET6):
+            read_neigh(nl, ifindex, family, have)
+            read_routes(nl, ifindex, family, RT_TABLE_MAIN, proto, have)
+        read_fdb(nl, ifindex, have)
+        read_routes(nl, ifindex, AF_INET, table, proto, have)
+        for family in rule_families:
+            read_rules(nl, family, table, proto, have)
+        if not nl.dump_interrupted:
+            break
     return have
 
 
