@@ -1243,17 +1243,24 @@ def reconcile_peers(
     nl = nl or Netlink()
     try:
         ifindex = link_index(nl, device)
-        if ifindex is None:
-            raise NetlinkError(errno_mod.ENODEV, f"device {device}", "not found: create it first (overlay_vtep)")
         families = sorted({family_of(src) for src, _plen in rule_subnets} | {AF_INET})
-        have = read_peer_tables(nl, ifindex, table, proto, families)
+        if ifindex is not None:
+            have = read_peer_tables(nl, ifindex, table, proto, families)
+        elif check:
+            # check mode on a fresh node: the device is not there yet (its own
+            # task only reported it would make it); everything is to be added
+            have = PeerTables()
+            for family in families:
+                read_rules(nl, family, table, proto, have)
+        else:
+            raise NetlinkError(errno_mod.ENODEV, f"device {device}", "not found: create it first (overlay_vtep)")
         want = want_tables(peers, rule_subnets, table)
         plan = plan_peers(want, have, purge)
         result = Result(changed=not plan.empty, before={}, after={}, counts=plan.counts())
         if diff:
             result.before = describe_tables(have, table)
             result.after = describe_tables(apply_plan_to(have, plan), table)
-        if not plan.empty and not check:
+        if not plan.empty and not check and ifindex is not None:
             failures = nl.batch(plan_requests(plan, ifindex, table, proto))
             result.failures = [str(f) for f in failures]
         return result

@@ -45,7 +45,9 @@ attributes:
     description: A second run with the same peers changes nothing.
 options:
   device:
-    description: The VTEP device.
+    description:
+      - The VTEP device. It must exist, except in check mode, where a missing device
+        (one that M(mesos.overlay.overlay_vtep) would create) means every entry is to be added.
     type: str
     default: vtep1024
   peers:

@@ -199,6 +199,15 @@ def test_a_missing_device_is_a_clear_error(ns):
         nl.reconcile_peers("vtep9", [], [])
 
 
+def test_check_mode_on_a_fresh_node_reports_everything_to_add(ns):
+    ip(ns, "link", "del", "vtep1024")
+    before = snapshot(ns)
+    with nl.netns(ns):
+        result = nl.reconcile_peers("vtep1024", nl.parse_peers([peer(2)]), nl.parse_rule_subnets(RULES), check=True)
+    assert result.changed and result.counts["neighbours"]["added"] == 1 and result.counts["rules"]["added"] == 2
+    assert snapshot(ns) == before
+
+
 def test_many_peers_in_one_batch(ns):
     many = [
         {"vtep_ip": f"44.128.{n >> 8}.{n & 255}", "vtep_mac": f"70:b3:d5:80:{n >> 8:02x}:{n & 255:02x}",
