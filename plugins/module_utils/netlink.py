@@ -313,7 +313,7 @@ class Netlink:
         req_len, _t, _f, req_seq, _p = _HDR.unpack_from(data, offset + 20)
         extack = ""
         if msg_flags & NLM_F_ACK_TLVS:
-            tlv_off = offset + 20 + (16 if msg_flags & NLM_F_CAPPED else req_len)
+            tlv_off = offset + 20 + (16 if msg_flags & NLM_F_CAPPED else (req_len + 3) & ~3)
             for kind, payload in iter_nlas(data, tlv_off, offset + length):
                 if kind == NLMSGERR_ATTR_MSG:
                     extack = payload.rstrip(b"\0").decode("utf-8", "replace")
