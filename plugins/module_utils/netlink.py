@@ -501,7 +501,7 @@ class Peer:
     subnets6: Tuple[Tuple[bytes, int], ...] = ()
 
 
-PEER_KEYS = ("vtep_ip", "vtep_mac", "agent_ip", "subnets", "vtep_ip6", "subnets6")
+PEER_KEYS = ("name", "vtep_ip", "vtep_mac", "agent_ip", "subnets", "vtep_ip6", "subnets6")
 
 
 def parse_peer(path: str, raw: Any) -> Peer:
@@ -536,7 +536,15 @@ def parse_peer(path: str, raw: Any) -> Peer:
 def parse_peers(raw: Any, field_name: str = "peers") -> List[Peer]:
     """Validate the ``peers`` list; duplicates that would fight over one
     kernel entry are errors naming both places."""
-    peers = [parse_peer(f"{field_name}[{i}]", p) for i, p in enumerate(_list(field_name, raw))]
+    peers = []
+    for i, item in enumerate(_list(field_name, raw)):
+        try:
+            peers.append(parse_peer(f"{field_name}[{i}]", item))
+        except InputError as exc:
+            name = item.get("name") if isinstance(item, dict) else None
+            if name:
+                raise InputError(f"{exc} (node {name})") from None
+            raise
     seen: Dict[Tuple[str, bytes], int] = {}
 
     def claim(kind: str, key: bytes, i: int, text: str) -> None:

@@ -58,6 +58,9 @@ options:
     elements: dict
     default: []
     suboptions:
+      name:
+        description: The peer's name (its inventory hostname); only used in messages.
+        type: str
       vtep_ip:
         description: The peer's VTEP IPv4 address, with or without its prefix length (C(44.128.0.2/20) or C(44.128.0.2)).
         type: str
@@ -201,6 +204,7 @@ def main():
                 elements="dict",
                 default=[],
                 options=dict(
+                    name=dict(type="str"),
                     vtep_ip=dict(type="str", required=True),
                     vtep_mac=dict(type="str", required=True),
                     agent_ip=dict(type="str", required=True),

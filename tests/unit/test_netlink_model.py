@@ -121,6 +121,12 @@ def test_bad_peer_is_named_with_its_value(bad, message):
     assert str(err.value).startswith(message)
 
 
+def test_bad_peer_names_its_node_when_the_filter_gave_a_name():
+    with pytest.raises(nl.InputError, match=r"^peers\[0\]\.agent_ip: 'x' is not an IPv4 address \(node agent7\)$"):
+        nl.parse_peers([peer(2, agent_ip="x", name="agent7")])
+    assert nl.parse_peers([peer(2, name="agent2")])[0].vtep_mac == MAC2
+
+
 def test_bad_peer_index_is_its_place_in_the_list():
     with pytest.raises(nl.InputError, match=r"^peers\[3\]\.vtep_mac: 'zz' is not a MAC address"):
         nl.parse_peers([peer(2), peer(3), peer(4), peer(5, vtep_mac="zz")])

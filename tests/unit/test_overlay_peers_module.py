@@ -17,6 +17,7 @@ pytestmark = [
 
 def peer(n: int):
     return {
+        "name": f"agent{n}",  # as the overlay_peer_list filter gives it
         "vtep_ip": f"44.128.0.{n}/20",
         "vtep_mac": f"70:b3:d5:80:00:{n:02x}",
         "agent_ip": f"172.31.0.{n}",
@@ -58,7 +59,7 @@ def test_converge_check_diff_idempotence_and_purge(ns):
 def test_bad_peer_names_the_field_and_value(ns):
     bad = [peer(2), peer(3), peer(4), dict(peer(5), vtep_mac="zz")]
     result = run_module(ns, "overlay_peers", {"peers": bad})
-    assert result["failed"] and result["msg"] == "peers[3].vtep_mac: 'zz' is not a MAC address"
+    assert result["failed"] and result["msg"] == "peers[3].vtep_mac: 'zz' is not a MAC address (node agent5)"
 
 
 def test_missing_device_fails_clearly(ns):
