@@ -11,7 +11,7 @@ COLL := .build/collections/ansible_collections/mesos/overlay
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv collection engine image lab lab-down test unit sanity lint molecule bench clean
+.PHONY: help venv collection hostdeps engine image lab lab-down test unit sanity lint molecule bench clean
 
 help:
 	@echo "make lab       set up everything, bring up the lab, converge, status + ping matrix"
@@ -32,7 +32,10 @@ collection:
 	@mkdir -p $(dir $(COLL))
 	@test -L $(COLL) || ln -sfn $(CURDIR) $(COLL)
 
-engine:
+hostdeps:
+	scripts/host-packages.sh
+
+engine: hostdeps
 	scripts/docker-engine.sh
 
 image: engine
@@ -44,8 +47,11 @@ lab: venv collection image
 lab-down: venv collection
 	ansible-playbook playbooks/lab.yml -e overlay_lab_state=absent
 
-unit: venv collection
+# Unit tests, then the netlink tests again under Debian 12's pyroute2 (0.7.2).
+# Netlink and NAT tests need root and the host packages (scripts/host-packages.sh).
+unit: venv collection hostdeps
 	$(BIN)/python -m pytest -q tests/unit
+	LEGS=old tests/unit/run_pyroute2_matrix.sh
 
 sanity: venv
 	scripts/sanity.sh
