@@ -196,8 +196,10 @@ def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) 
         problems.append(f"driver {driver!r} (want {wanted['driver']!r})")
     options = existing.get("Options") or {}
     for key, value in wanted["driver_options"].items():
-        if options.get(key) != value:
-            problems.append(f"option {key}={options.get(key)!r} (want {value!r})")
+        if key not in options:
+            problems.append(f"option {key} unset (want {value!r})")
+        elif options[key] != value:
+            problems.append(f"option {key}={options[key]!r} (want {value!r})")
     have = sorted(_norm(c.get("Subnet")) for c in ((existing.get("IPAM") or {}).get("Config") or []) if c.get("Subnet"))
     want = sorted(_norm(c["subnet"]) for c in wanted["ipam_config"])
     if have != want:
