@@ -20,7 +20,7 @@ DOCUMENTATION = r"""
 name: overlay_cni_config
 short_description: The CNI config of an overlay's Mesos half
 version_added: 0.1.0
-author: mesos.overlay developers
+author: mesos.overlay developers (@mesos-overlay)
 description:
   - Builds the CNI network config the Mesos containerizer reads from
     C(overlay_cni_dir)/C(<name>.conf) for one overlay of one agent, as the DC/OS overlay

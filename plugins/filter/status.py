@@ -21,7 +21,7 @@ DOCUMENTATION = r"""
 name: overlay_state_view
 short_description: The DC/OS C(/overlay-master/state) view of the overlays
 version_added: 0.1.0
-author: mesos.overlay developers
+author: mesos.overlay developers (@mesos-overlay)
 description:
   - Builds the JSON the DC/OS overlay master module served at C(/overlay-master/state) -
     C({network, agents}), where C(network) is the overlay configuration and each agent,

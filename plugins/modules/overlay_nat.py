@@ -32,7 +32,7 @@ description:
     select, which is also what Docker uses.
   - IPv4 only.
 author:
-  - mesos.overlay developers
+  - mesos.overlay developers (@mesos-overlay)
 requirements:
   - iptables (iptables-save, iptables-restore) and ipset on the node.
   - The kernel's C(xt_set), C(xt_comment), C(xt_conntrack) and C(MASQUERADE) support.
@@ -45,6 +45,7 @@ attributes:
     description: C(before)/C(after) list the set members and every rule of ours.
   idempotent:
     support: full
+    description: Our rules are compared as iptables-save prints them back; a re-run changes nothing.
 options:
   overlays:
     description:

@@ -112,3 +112,16 @@ def test_another_subnet_or_option_is_a_conflict_that_says_what():
     assert "172.30.0.0/16" in why and "9.0.3.128/25" in why and "not made by mesos.overlay" in why
     why = docker_conflict(inspect(**{"com.docker.network.bridge.name": "br-x"}), docker_network(ALLOC, "dcos"))
     assert "com.docker.network.bridge.name='br-x'" in why
+
+
+def test_docker_plan_flags_conflicts_but_never_our_own_networks():
+    from ansible_collections.mesos.overlay.plugins.filter.cni import docker_plan
+
+    info = {"results": [{"item": "dcos", "exists": True, "network": inspect(subnet="172.30.0.0/16")},
+                        {"item": "other", "exists": False}]}
+    blocks = {"dcos": ALLOC, "other": dict(ALLOC, docker_subnet="9.0.4.128/25")}
+    plan = {p["name"]: p for p in docker_plan(blocks, info)}
+    assert plan["dcos"]["conflict"] and plan["dcos"]["exists"]
+    assert plan["other"]["conflict"] == "" and not plan["other"]["exists"]
+    # made by an earlier run: docker_network recreates it, no conflict
+    assert docker_plan(blocks, info, ours=["dcos"])[0]["conflict"] == ""

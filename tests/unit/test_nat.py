@@ -159,7 +159,7 @@ def test_docker_user_gets_a_jump_before_its_return():
     s = spec(("dcos", "9.0.0.0/8"))
     p = plan(s, parse_iptables_save(DOCKER_SAVE), None)
     assert "-I DOCKER-USER 1 -m comment --comment mesos-overlay -j MESOS-OVERLAY" in p.iptables["filter"]
-    after, _ = apply_to_text(DOCKER_SAVE, "", p)
+    after = apply_to_text(DOCKER_SAVE, "", p)[0]
     user = parse_iptables_save(after).rules("filter", "DOCKER-USER")
     assert user[0][-1] == "MESOS-OVERLAY" and user[-1] == ("-j", "RETURN")
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def sh(*argv, check=True, data=None):
-    res = subprocess.run(list(argv), input=data, capture_output=True, text=True)
+    res = subprocess.run(list(argv), input=data, capture_output=True, text=True, check=False)
     if check and res.returncode != 0:
         raise AssertionError(f"{argv}: rc={res.returncode} {res.stderr}")
     return res

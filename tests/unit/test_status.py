@@ -107,3 +107,17 @@ def test_capacity_counts_blocks_used_and_left():
     lines = capacity_table(cap)
     assert lines[0].split() == ["OVERLAY", "SUBNET", "PREFIX", "BLOCKS", "USED", "LEFT"]
     assert lines[1].split() == ["dcos", "9.0.0.0/8", "/24", "65536", "2", "65534"]
+
+
+def test_failures_of_a_loop_are_charged_to_their_overlay():
+    from ansible_collections.mesos.overlay.plugins.filter.status import failures, merge_errors
+
+    loop = {"results": [{"item": {"key": "a"}, "failed": True, "msg": "read-only"},
+                        {"item": {"key": "b"}, "changed": True},
+                        {"item": {"key": "c"}, "failed": False}]}
+    assert failures(loop, "cni") == {"a": ["cni: read-only"]}
+    assert failures({"results": [{"item": "a", "failed": True, "msg": "x"}]}, "cni", key="item") == {"a": ["cni: x"]}
+    # not a loop: charged to every named overlay; a skipped or good result gives nothing
+    assert failures({"failed": True, "msg": "boom"}, "nat", names=["a", "b"]) == {"a": ["nat: boom"], "b": ["nat: boom"]}
+    assert failures({"skipped": True}, "nat", names=["a"]) == {}
+    assert merge_errors([{"a": ["x"]}, {"a": "y", "b": ""}]) == {"a": ["x", "y"], "b": []}
