@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: mesos.overlay developers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Container network configs of an overlay on an agent, produced from data.
 
 * ``overlay_cni_config``: the CNI config of the Mesos half (bridge ``m-<name>``);

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: mesos.overlay developers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Status of the overlays: per node (the local fact), the master's state view, capacity.
 
 * ``overlay_node_fact``: what the agent role keeps in
