@@ -41,7 +41,8 @@ def peer_list(allocations: Dict[str, Dict[str, Any]], self_name: str) -> List[Di
     for name, node in allocations.items():
         if name == self_name or not node.get("vtep_ip"):
             continue
-        overlays = (node.get("overlays") or {}).values()
+        # a list: Ansible 2.19 hands in lazy views that can be walked only once
+        overlays = list((node.get("overlays") or {}).values())
         peers.append({
             "name": name,
             "vtep_ip": node["vtep_ip"],

@@ -33,8 +33,14 @@ def play(inventory, *args):
 def published(proc):
     """overlay_allocation of every host, from the debug task."""
     out = json.loads(proc.stdout)
-    task = out["plays"][0]["tasks"][-1]
+    task = out["plays"][0]["tasks"][-2]
     return {host: res["overlay_allocation"] for host, res in task["hosts"].items()}
+
+
+def peers(proc):
+    """overlay_peer_list of every host, through Ansible's templating."""
+    task = json.loads(proc.stdout)["plays"][0]["tasks"][-1]
+    return {host: res["msg"] for host, res in task["hosts"].items()}
 
 
 def digest(path):
@@ -103,3 +109,17 @@ def test_remove_releases_and_others_keep(inventory):
     state = json.loads((inventory / "overlay_state.json").read_text())
     assert list(state["nodes"]) == ["master1", "a2", "a3"]
     assert state["nodes"]["a3"]["vtep_ip"] == "44.128.0.4/16"
+
+
+def test_peer_lists_through_ansible_templating_carry_ipv6(inventory):
+    config = {"overlay_network": {
+        "vtep_subnet": "44.128.0.0/16", "vtep_subnet6": "fd00:44::/64", "vtep_mac_oui": "70:B3:D5:00:00:00",
+        "overlays": [{"name": "vxlan-1", "subnet": "192.168.0.0/17", "prefix": 24,
+                      "subnet6": "fd01:1::/64", "prefix6": 80}]}}
+    proc = play(inventory, "-e", json.dumps(config))
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    got = peers(proc)["a1"]
+    assert [p["name"] for p in got] == ["master1", "a2", "a3"]
+    assert got[1] == {"name": "a2", "vtep_ip": "44.128.0.3/16", "vtep_mac": "70:b3:d5:80:00:03",
+                      "agent_ip": "10.0.0.12", "subnets": ["192.168.2.0/24"],
+                      "vtep_ip6": "fd00:44::3/64", "subnets6": ["fd01:1:0:0:2::/80"]}
