@@ -11,7 +11,7 @@ COLL := .build/collections/ansible_collections/mesos/overlay
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv collection hostdeps engine image lab lab-down test unit sanity lint molecule bench clean
+.PHONY: help venv collection hostdeps engine image lab lab-down test unit sanity lint molecule molecule-destroy bench clean
 
 help:
 	@echo "make lab       set up everything, bring up the lab, converge, status + ping matrix"
@@ -42,10 +42,10 @@ image: engine
 	scripts/lab-image.sh
 
 lab: venv collection image
-	ansible-playbook playbooks/lab.yml
+	ansible-playbook -i inventories/lab playbooks/lab.yml
 
 lab-down: venv collection
-	ansible-playbook playbooks/lab.yml -e overlay_lab_state=absent
+	ansible-playbook -i inventories/lab playbooks/lab.yml -e overlay_lab_state=absent
 
 # Unit tests, then the netlink tests again under Debian 12's pyroute2 (0.7.2).
 # Netlink and NAT tests need root and the host packages (scripts/host-packages.sh).
@@ -61,6 +61,9 @@ lint: venv collection
 
 molecule: venv collection image
 	molecule test --all
+
+molecule-destroy: venv collection
+	molecule destroy --all
 
 test: unit sanity lint molecule
 
