@@ -30,7 +30,7 @@ requires_root = pytest.mark.skipif(
 
 
 def sh(*cmd: str, check: bool = True) -> str:
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)}: {proc.stderr.strip()}")
     return proc.stdout
@@ -124,7 +124,7 @@ def run_module(
             cmd.append("--check")
         if diff:
             cmd.append("--diff")
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, env=env)
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, env=env, check=False)
     try:
         out = json.loads(proc.stdout)
         return out["plays"][0]["tasks"][0]["hosts"]["localhost"]

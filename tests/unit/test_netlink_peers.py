@@ -12,7 +12,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils import netlink as nl
 
 pytestmark = requires_root
 
-RULES = ["9.0.0.0/8", "12.0.0.0/8"]
+RULES = ("9.0.0.0/8", "12.0.0.0/8")
 
 
 @pytest.fixture
