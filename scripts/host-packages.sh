@@ -3,7 +3,7 @@
 # namespaces (iproute2, iptables, ipset), the sanity copy (rsync), the lab
 # image (debootstrap). Installed from Debian only when a command is missing.
 set -euo pipefail
-declare -A NEED=([iproute2]=ip [iptables]=iptables [ipset]=ipset [rsync]=rsync [debootstrap]=debootstrap)
+declare -A NEED=([iproute2]=ip [iptables]=iptables [ipset]=ipset [iputils-ping]=ping [rsync]=rsync [debootstrap]=debootstrap)
 missing=()
 for pkg in "${!NEED[@]}"; do
   cmd=${NEED[$pkg]}
