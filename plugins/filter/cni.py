@@ -90,10 +90,7 @@ _value:
 import ipaddress
 from typing import Any, Dict, List, Optional
 
-try:
-    from ansible.errors import AnsibleFilterError
-except ImportError:  # pragma: no cover - only outside Ansible
-    AnsibleFilterError = ValueError
+from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
 
 PLUGINS = ("port-mapper", "bridge")
 DOCKER_OPTIONS = (
@@ -230,21 +227,10 @@ def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 
     return plan
 
 
-def _wrap(func, label):
-    def filt(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise AnsibleFilterError(f"{label}: {exc}") from None
-    filt.__name__ = label
-    filt.__doc__ = func.__doc__
-    return filt
-
-
-overlay_cni_config = _wrap(cni_config, "overlay_cni_config")
-overlay_docker_network = _wrap(docker_network, "overlay_docker_network")
-overlay_docker_conflict = _wrap(docker_conflict, "overlay_docker_conflict")
-overlay_docker_plan = _wrap(docker_plan, "overlay_docker_plan")
+overlay_cni_config = as_filter(cni_config, "overlay_cni_config")
+overlay_docker_network = as_filter(docker_network, "overlay_docker_network")
+overlay_docker_conflict = as_filter(docker_conflict, "overlay_docker_conflict")
+overlay_docker_plan = as_filter(docker_plan, "overlay_docker_plan")
 
 
 class FilterModule:

@@ -73,10 +73,9 @@ _value:
 import ipaddress
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
-try:
-    from ansible.errors import AnsibleFilterError
-except ImportError:  # pragma: no cover - only outside Ansible
-    AnsibleFilterError = ValueError
+from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
+
+HINT = " (are these the facts published by the master role?)"
 
 OK = "STATUS_OK"
 FAILED = "STATUS_FAILED"
@@ -327,23 +326,12 @@ def capacity_table(rows: List[Mapping[str, Any]]) -> List[str]:
 # Filters
 
 
-def _wrap(func, label):
-    def filt(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise AnsibleFilterError(f"{label}: {exc!r} (are these the facts published by the master role?)") from None
-    filt.__name__ = label
-    filt.__doc__ = func.__doc__
-    return filt
-
-
-overlay_node_fact = _wrap(node_fact, "overlay_node_fact")
-overlay_failures = _wrap(failures, "overlay_failures")
-overlay_state_view = _wrap(state_view, "overlay_state_view")
-overlay_status_table = _wrap(status_table, "overlay_status_table")
-overlay_capacity = _wrap(capacity, "overlay_capacity")
-overlay_capacity_table = _wrap(capacity_table, "overlay_capacity_table")
+overlay_node_fact = as_filter(node_fact, "overlay_node_fact", HINT)
+overlay_failures = as_filter(failures, "overlay_failures", HINT)
+overlay_state_view = as_filter(state_view, "overlay_state_view", HINT)
+overlay_status_table = as_filter(status_table, "overlay_status_table", HINT)
+overlay_capacity = as_filter(capacity, "overlay_capacity", HINT)
+overlay_capacity_table = as_filter(capacity_table, "overlay_capacity_table", HINT)
 
 
 class FilterModule:

@@ -321,33 +321,26 @@ class Allocator:
         def mark(node: Node) -> None:
             changed[node.name] = None
 
-        pool = _address_pool(net.vtep_subnet, (n.vtep_ip for n in nodes if n.vtep_ip))
+        vteps = [("vtep_ip", "vtep_subnet", net.vtep_subnet)]
+        if net.vtep_subnet6 is not None:
+            vteps.append(("vtep_ip6", "vtep_subnet6", net.vtep_subnet6))
+        for attr, field_name, subnet in vteps:
+            pool = _address_pool(subnet, (getattr(n, attr) for n in nodes if getattr(n, attr)))
+            for node in nodes:
+                if getattr(node, attr) is None:
+                    index = pool.take()
+                    if index is None:
+                        raise AllocationError(
+                            f"{field_name} {subnet}: no VTEP address left for {node.name!r}"
+                            f" (capacity {pool.capacity} nodes)"
+                        )
+                    setattr(node, attr, _address(subnet, index))
+                    mark(node)
         for node in nodes:
-            if node.vtep_ip is None:
-                index = pool.take()
-                if index is None:
-                    raise AllocationError(
-                        f"vtep_subnet {net.vtep_subnet}: no VTEP address left for {node.name!r}"
-                        f" (capacity {pool.capacity} nodes)"
-                    )
-                node.vtep_ip = _address(net.vtep_subnet, index)
-                mark(node)
             mac = vtep_mac(node.vtep_ip, net.vtep_mac_oui)
             if node.vtep_mac != mac:
                 node.vtep_mac = mac
                 mark(node)
-        if net.vtep_subnet6 is not None:
-            pool6 = _address_pool(net.vtep_subnet6, (n.vtep_ip6 for n in nodes if n.vtep_ip6))
-            for node in nodes:
-                if node.vtep_ip6 is None:
-                    index = pool6.take()
-                    if index is None:
-                        raise AllocationError(
-                            f"vtep_subnet6 {net.vtep_subnet6}: no VTEP address left for"
-                            f" {node.name!r} (capacity {pool6.capacity} nodes)"
-                        )
-                    node.vtep_ip6 = _address(net.vtep_subnet6, index)
-                    mark(node)
         for overlay in net.enabled_overlays:
             self._fill_overlay(overlay, nodes, mark)
         return list(changed)
