@@ -319,10 +319,8 @@ class Netlink:
                     extack = payload.rstrip(b"\0").decode("utf-8", "replace")
         return -err, req_seq, extack
 
-    def dump(self, kind: int, body: bytes, what: str) -> Iterator[Tuple[int, bytes, int, int]]:
-        """Yield (type, data, offset, length) for every message of a dump."""
-        seq = self.next_seq()
-        self.sock.send(message(kind, NLM_F_REQUEST | NLM_F_DUMP, seq, body))
+    def _replies(self, seq: int) -> Iterator[Tuple[int, int, bytes, int, int]]:
+        """(type, flags, data, offset, length) of every message answering ``seq``."""
         while True:
             data = self._recv()
             offset = 0
@@ -331,38 +329,38 @@ class Netlink:
                 if length < 16:
                     break
                 if mseq == seq:
-                    if mflags & NLM_F_DUMP_INTR:
-                        self.dump_interrupted = True
-                    if mtype == NLMSG_DONE:
-                        return
-                    if mtype == NLMSG_ERROR:
-                        err, _s, extack = self._error(data, offset, length, mflags)
-                        if err:
-                            raise NetlinkError(err, what, extack)
-                        return
-                    yield mtype, data, offset, length
+                    yield mtype, mflags, data, offset, length
                 offset += (length + 3) & ~3
+
+    def dump(self, kind: int, body: bytes, what: str) -> Iterator[Tuple[int, bytes, int, int]]:
+        """Yield (type, data, offset, length) for every message of a dump."""
+        seq = self.next_seq()
+        self.sock.send(message(kind, NLM_F_REQUEST | NLM_F_DUMP, seq, body))
+        for mtype, mflags, data, offset, length in self._replies(seq):
+            if mflags & NLM_F_DUMP_INTR:
+                self.dump_interrupted = True
+            if mtype == NLMSG_DONE:
+                return
+            if mtype == NLMSG_ERROR:
+                err, _s, extack = self._error(data, offset, length, mflags)
+                if err:
+                    raise NetlinkError(err, what, extack)
+                return
+            yield mtype, data, offset, length
 
     def request(self, kind: int, flags: int, body: bytes, what: str) -> Optional[bytes]:
         """Send one request with an ack; return the reply message, if any."""
         seq = self.next_seq()
         self.sock.send(message(kind, flags | NLM_F_REQUEST | NLM_F_ACK, seq, body))
         reply = None
-        while True:
-            data = self._recv()
-            offset = 0
-            while offset + 16 <= len(data):
-                length, mtype, mflags, mseq, _pid = _HDR.unpack_from(data, offset)
-                if length < 16:
-                    break
-                if mseq == seq:
-                    if mtype == NLMSG_ERROR:
-                        err, _s, extack = self._error(data, offset, length, mflags)
-                        if err:
-                            raise NetlinkError(err, what, extack)
-                        return reply
-                    reply = data[offset : offset + length]  # the object; the ack follows
-                offset += (length + 3) & ~3
+        for mtype, mflags, data, offset, length in self._replies(seq):
+            if mtype == NLMSG_ERROR:
+                err, _s, extack = self._error(data, offset, length, mflags)
+                if err:
+                    raise NetlinkError(err, what, extack)
+                return reply
+            reply = data[offset : offset + length]  # the object; the ack follows
+        return reply
 
     def batch(self, requests: Sequence[Tuple[int, int, bytes, str]], chunk: int = 192 * 1024) -> List[NetlinkError]:
         """Send many requests, many per ``sendto``; return the failures.
