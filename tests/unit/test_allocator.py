@@ -15,14 +15,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
 )
 from ansible_collections.mesos.overlay.plugins.module_utils.config import ConfigError, parse_network
 
-SEED = {
-    "vtep_subnet": "44.128.0.0/16",
-    "vtep_mac_oui": "70:B3:D5:00:00:00",
-    "overlays": [
-        {"name": "vxlan-1", "subnet": "192.168.0.0/17", "prefix": 24},
-        {"name": "vxlan-2", "subnet": "192.168.128.0/17", "prefix": 24},
-    ],
-}
+from test_config import SEED  # the configuration of the overlay modules' README
 
 
 def nodes(*names, base=10):
