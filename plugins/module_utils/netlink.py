@@ -786,13 +786,17 @@ def plan_requests(plan: PeerPlan, ifindex: int, table: int, proto: int) -> List[
 # Reading the peer tables (kernel-side filtering, struct parsing).
 
 
+def _permanent_entries(nl: Netlink, ifindex: int, family: int, body: bytes, what: str) -> Iterator[Dict[int, bytes]]:
+    """The attributes of every permanent neighbour-table entry of the device."""
+    for _t, data, off, length in nl.dump(RTM_GETNEIGH, body, what):
+        fam, idx, state, _flags, _type = _NDMSG.unpack_from(data, off + 16)
+        if idx == ifindex and fam == family and state & NUD_PERMANENT:
+            yield parse_nlas(data, off + 28, off + length)
+
+
 def read_neigh(nl: Netlink, ifindex: int, family: int, have: PeerTables) -> None:
     body = _NDMSG.pack(family, 0, 0, 0, 0) + nla_u32(NDA_IFINDEX, ifindex)
-    for _t, data, off, length in nl.dump(RTM_GETNEIGH, body, f"dump neighbours of ifindex {ifindex}"):
-        fam, idx, state, _flags, _type = _NDMSG.unpack_from(data, off + 16)
-        if idx != ifindex or fam != family or not state & NUD_PERMANENT:
-            continue
-        attrs = parse_nlas(data, off + 28, off + length)
+    for attrs in _permanent_entries(nl, ifindex, family, body, f"dump neighbours of ifindex {ifindex}"):
         ip = attrs.get(NDA_DST)
         mac = attrs.get(NDA_LLADDR)
         if ip is not None and mac is not None:
@@ -801,11 +805,7 @@ def read_neigh(nl: Netlink, ifindex: int, family: int, have: PeerTables) -> None
 
 def read_fdb(nl: Netlink, ifindex: int, have: PeerTables) -> None:
     body = _NDMSG.pack(AF_BRIDGE, ifindex, 0, 0, 0)
-    for _t, data, off, length in nl.dump(RTM_GETNEIGH, body, f"dump fdb of ifindex {ifindex}"):
-        fam, idx, state, _flags, _type = _NDMSG.unpack_from(data, off + 16)
-        if idx != ifindex or fam != AF_BRIDGE or not state & NUD_PERMANENT:
-            continue
-        attrs = parse_nlas(data, off + 28, off + length)
+    for attrs in _permanent_entries(nl, ifindex, AF_BRIDGE, body, f"dump fdb of ifindex {ifindex}"):
         mac = attrs.get(NDA_LLADDR)
         dst = attrs.get(NDA_DST)
         if mac is not None and dst is not None:
