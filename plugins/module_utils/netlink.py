@@ -641,22 +641,25 @@ class PeerPlan:
         }
 
 
+def _adds_and_changes(want: Dict[Any, Any], have: Dict[Any, Any]) -> Tuple[List[Any], List[Any]]:
+    """(key, value) pairs missing from ``have``, and those whose value differs."""
+    adds: List[Any] = []
+    changes: List[Any] = []
+    for key, value in want.items():
+        cur = have.get(key)
+        if cur is None:
+            adds.append((key, value))
+        elif cur != value:
+            changes.append((key, value))
+    return adds, changes
+
+
 def plan_peers(want: PeerTables, have: PeerTables, purge: bool) -> PeerPlan:
     """The changes that turn ``have`` into ``want`` (pure)."""
     plan = PeerPlan()
-    for ip, mac in want.neigh.items():
-        cur = have.neigh.get(ip)
-        if cur is None:
-            plan.neigh_add.append((ip, mac))
-        elif cur != mac:
-            plan.neigh_change.append((ip, mac))
+    plan.neigh_add, plan.neigh_change = _adds_and_changes(want.neigh, have.neigh)
     plan.fdb_add = sorted(want.fdb - have.fdb)
-    for key, gw in want.routes.items():
-        cur = have.routes.get(key)
-        if cur is None:
-            plan.route_add.append((key, gw))
-        elif cur != gw:
-            plan.route_change.append((key, gw))
+    plan.route_add, plan.route_change = _adds_and_changes(want.routes, have.routes)
     for key in want.rules:
         if key not in have.rules:
             plan.rule_add.append(key)
@@ -1273,3 +1276,21 @@ def reconcile_peers(
     finally:
         if own:
             nl.close()
+
+
+def exit_module(module: Any, run: Any, missing_lib: str) -> None:
+    """The end of ``main()`` of the netlink modules: run, then exit or fail.
+
+    ``module`` is an AnsibleModule (duck-typed: this file imports no Ansible
+    code); ``missing_lib`` is the message for a node without pyroute2.
+    """
+    if not HAS_PYROUTE2:
+        module.fail_json(msg=missing_lib, exception=PYROUTE2_IMPORT_ERROR)
+    try:
+        module.exit_json(**run(module))
+    except InputError as exc:
+        module.fail_json(msg=str(exc))
+    except NetlinkError as exc:
+        module.fail_json(msg=str(exc), errno=exc.err)
+    except PermissionError as exc:
+        module.fail_json(msg=f"{exc} (the module needs root / CAP_NET_ADMIN)")

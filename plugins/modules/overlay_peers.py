@@ -150,11 +150,9 @@ route_proto:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink import (
-    HAS_PYROUTE2,
-    PYROUTE2_IMPORT_ERROR,
     ROUTE_PROTO,
     InputError,
-    NetlinkError,
+    exit_module,
     parse_ifname,
     parse_peers,
     parse_rule_subnets,
@@ -219,14 +217,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib("pyroute2 (Debian/Ubuntu: python3-pyroute2)"), exception=PYROUTE2_IMPORT_ERROR)
-    try:
-        module.exit_json(**run(module))
-    except InputError as exc:
-        module.fail_json(msg=str(exc))
-    except NetlinkError as exc:
-        module.fail_json(msg=str(exc), errno=exc.err)
+    exit_module(module, run, missing_required_lib("pyroute2 (Debian/Ubuntu: python3-pyroute2)"))
 
 
 if __name__ == "__main__":

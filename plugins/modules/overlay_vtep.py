@@ -122,10 +122,7 @@ reasons:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink import (
-    HAS_PYROUTE2,
-    PYROUTE2_IMPORT_ERROR,
-    InputError,
-    NetlinkError,
+    exit_module,
     parse_ifname,
     parse_vtep_spec,
     reconcile_vtep,
@@ -173,16 +170,7 @@ def main():
         required_if=[("state", "present", ("mac", "address"))],
         supports_check_mode=True,
     )
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib("pyroute2 (Debian/Ubuntu: python3-pyroute2)"), exception=PYROUTE2_IMPORT_ERROR)
-    try:
-        module.exit_json(**run(module))
-    except InputError as exc:
-        module.fail_json(msg=str(exc))
-    except NetlinkError as exc:
-        module.fail_json(msg=str(exc), errno=exc.err)
-    except PermissionError as exc:
-        module.fail_json(msg=f"{exc} (the module needs root / CAP_NET_ADMIN)")
+    exit_module(module, run, missing_required_lib("pyroute2 (Debian/Ubuntu: python3-pyroute2)"))
 
 
 if __name__ == "__main__":
