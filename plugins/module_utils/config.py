@@ -36,8 +36,15 @@ MIN_VTEP_MTU = 552
 MAX_PREFIX = 30
 MAX_PREFIX6 = 126
 
-NETWORK_KEYS = ("vtep_subnet", "vtep_subnet6", "vtep_mac_oui", "vtep_mtu", "overlays")
-OVERLAY_KEYS = ("name", "subnet", "prefix", "subnet6", "prefix6", "enabled")
+NETWORK_KEYS = ("vtep_subnet", "vtep_subnet6", "vtep_mac_oui", "vtep_mtu", "overlays", "netgroups")
+OVERLAY_KEYS = ("name", "subnet", "prefix", "subnet6", "prefix6", "enabled", "isolated")
+# Netgroup names end up in ipset names ("mo-ng-<name>", at most 31 characters),
+# docker labels and the comma-separated Mesos label "netgroups".
+NETGROUP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MAX_NETGROUP_LENGTH = 24
+# One mark bit per netgroup (a task in several netgroups carries all of its bits
+# in the 16-bit VXLAN-GBP field); 12 bits are ours (see netgroups.py).
+MAX_NETGROUPS = 12
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
@@ -54,9 +61,10 @@ class Overlay:
     subnet6: Optional[ipaddress.IPv6Network] = None
     prefix6: Optional[int] = None
     enabled: bool = True
+    isolated: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "subnet": str(self.subnet),
             "prefix": self.prefix,
@@ -64,6 +72,9 @@ class Overlay:
             "prefix6": self.prefix6,
             "enabled": self.enabled,
         }
+        if self.isolated:
+            out["isolated"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,7 @@ class NetworkConfig:
     overlays: Tuple[Overlay, ...]
     vtep_subnet6: Optional[ipaddress.IPv6Network] = None
     vtep_mtu: Optional[int] = None
+    netgroups: Tuple[str, ...] = ()
 
     @property
     def enabled_overlays(self) -> Tuple[Overlay, ...]:
@@ -85,13 +97,16 @@ class NetworkConfig:
         return None
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out = {
             "vtep_subnet": str(self.vtep_subnet),
             "vtep_subnet6": str(self.vtep_subnet6) if self.vtep_subnet6 else None,
             "vtep_mac_oui": self.vtep_mac_oui,
             "vtep_mtu": self.vtep_mtu,
             "overlays": [o.to_dict() for o in self.overlays],
         }
+        if self.netgroups:
+            out["netgroups"] = list(self.netgroups)
+        return out
 
 
 # ---------------------------------------------------------------------------
@@ -201,7 +216,36 @@ def _overlay(index: int, data: Any) -> Overlay:
         subnet6 = _network(f"{path}.subnet6", data["subnet6"], 6)
         prefix6 = _prefix(f"{path}.prefix6", data["prefix6"], subnet6, MAX_PREFIX6)
     enabled = _bool(f"{path}.enabled", data.get("enabled", True))
-    return Overlay(name, subnet, prefix, subnet6, prefix6, enabled)
+    isolated = _bool(f"{path}.isolated", data.get("isolated", False))
+    return Overlay(name, subnet, prefix, subnet6, prefix6, enabled, isolated)
+
+
+def _netgroups(value: Any) -> Tuple[str, ...]:
+    """The cluster's netgroup names: unique, short, safe in ipset names and labels."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f"netgroups: {value!r} is not a list of names")
+    if len(value) > MAX_NETGROUPS:
+        raise ConfigError(
+            f"netgroups: {len(value)} netgroups, at most {MAX_NETGROUPS} (one mark bit each)"
+        )
+    seen: Dict[str, int] = {}
+    for index, name in enumerate(value):
+        path = f"netgroups[{index}]"
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{path}: {name!r} is not a name")
+        if len(name) > MAX_NETGROUP_LENGTH:
+            raise ConfigError(f"{path}: {name!r} is longer than {MAX_NETGROUP_LENGTH} characters")
+        if not NETGROUP_RE.fullmatch(name):
+            raise ConfigError(
+                f"{path}: {name!r} may hold only letters, digits, '_', '.' and '-',"
+                " starting with a letter or digit"
+            )
+        if name in seen:
+            raise ConfigError(f"{path}: {name!r} is already netgroups[{seen[name]}]")
+        seen[name] = index
+    return tuple(value)
 
 
 def _no_overlap(items: List[Tuple[str, Optional[Network]]]) -> None:
@@ -256,7 +300,8 @@ def parse_network(data: Any) -> NetworkConfig:
                 + [(f"overlays[{i}].subnet", o.subnet) for i, o in enumerate(overlays)])
     _no_overlap([("vtep_subnet6", vtep_subnet6)]
                 + [(f"overlays[{i}].subnet6", o.subnet6) for i, o in enumerate(overlays)])
-    return NetworkConfig(vtep_subnet, oui, overlays, vtep_subnet6, mtu)
+    netgroups = _netgroups(data.get("netgroups"))
+    return NetworkConfig(vtep_subnet, oui, overlays, vtep_subnet6, mtu, netgroups)
 
 
 # ---------------------------------------------------------------------------
