@@ -83,3 +83,13 @@ def test_module_check_mode_diff_rerun_and_absent(ns):
     assert run_module(ns, "overlay_netgroups", {"state": "absent"})["changed"]
     assert not run_module(ns, "overlay_netgroups", {"state": "absent"})["changed"]
     assert sh("ip", "netns", "exec", ns, "ipset", "list", "-n") == ""
+
+
+def test_nat_treats_the_netgroup_bridges_as_overlay_bridges():
+    from ansible_collections.mesos.overlay.plugins.module_utils.nat import NatError, chain_rules, make_spec
+    spec = make_spec([{"name": "ov1", "subnet": "10.210.0.0/17"}], extra_bridges=["ngd-1a2b3c4d"])
+    rules = chain_rules(spec)
+    assert ("-i", "ngd-1a2b3c4d", "-m", "comment", "--comment", "mesos-overlay", "-g", "MESOS-OVERLAY-IN") in rules["MESOS-OVERLAY"]
+    assert ("-o", "ngd-1a2b3c4d", "-m", "comment", "--comment", "mesos-overlay", "-j", "ACCEPT") in rules["MESOS-OVERLAY-IN"]
+    with pytest.raises(NatError, match=r"extra_bridges\[0\]: 'bad name' is not an interface name"):
+        make_spec([], extra_bridges=["bad name"])
