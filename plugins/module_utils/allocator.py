@@ -256,7 +256,10 @@ def _check_network_change(old: Optional[NetworkConfig], new: NetworkConfig, node
 
 
 @dataclass
-class Result:
+class Allocation:
+    """What one call of :meth:`Allocator.allocate` did: the new state and the
+    nodes added, removed and updated (names)."""
+
     state: State
     added: List[str]
     removed: List[str]
@@ -277,7 +280,7 @@ class Allocator:
         self.old = old
 
     def allocate(self, nodes: Sequence[NodeRequest], remove: Iterable[str] = (),
-                 prune: bool = False) -> Result:
+                 prune: bool = False) -> Allocation:
         new = self.old.copy()
         new.network = self.network
         dropped = set(remove)
@@ -310,7 +313,7 @@ class Allocator:
                 updated.append(node.name)
                 seen.add(node.name)
         updated += [n for n in self._fill(new) if n not in seen]
-        return Result(new, added, removed, updated)
+        return Allocation(new, added, removed, updated)
 
     def _fill(self, state: State) -> List[str]:
         """Give every node whatever it lacks; return the names that changed."""

@@ -98,7 +98,7 @@ class NetworkConfig:
 # Field parsers: each takes the field path for its messages.
 
 
-def _network(path: str, value: Any, version: int) -> Network:
+def _subnet(path: str, value: Any, version: int) -> Network:
     kind = "IPv4" if version == 4 else "IPv6"
     if not isinstance(value, str) or "/" not in value:
         raise ConfigError(f"{path}: {value!r} is not an {kind} subnet in CIDR notation")
@@ -189,7 +189,7 @@ def _overlay(index: int, data: Any) -> Overlay:
             f"{path}.name: {name!r} may hold only letters, digits, '_', '.' and '-',"
             " starting with a letter or digit"
         )
-    subnet = _network(f"{path}.subnet", data["subnet"], 4)
+    subnet = _subnet(f"{path}.subnet", data["subnet"], 4)
     prefix = _prefix(f"{path}.prefix", data["prefix"], subnet, MAX_PREFIX)
     subnet6 = prefix6 = None
     has6 = data.get("subnet6") is not None, data.get("prefix6") is not None
@@ -198,7 +198,7 @@ def _overlay(index: int, data: Any) -> Overlay:
     if has6 == (False, True):
         raise ConfigError(f"{path}.subnet6: missing (prefix6 {data['prefix6']!r} is given)")
     if all(has6):
-        subnet6 = _network(f"{path}.subnet6", data["subnet6"], 6)
+        subnet6 = _subnet(f"{path}.subnet6", data["subnet6"], 6)
         prefix6 = _prefix(f"{path}.prefix6", data["prefix6"], subnet6, MAX_PREFIX6)
     enabled = _bool(f"{path}.enabled", data.get("enabled", True))
     return Overlay(name, subnet, prefix, subnet6, prefix6, enabled)
@@ -223,14 +223,14 @@ def parse_network(data: Any) -> NetworkConfig:
     for key in ("vtep_subnet", "vtep_mac_oui", "overlays"):
         if data.get(key) is None:
             raise ConfigError(f"{key}: missing")
-    vtep_subnet = _network("vtep_subnet", data["vtep_subnet"], 4)
+    vtep_subnet = _subnet("vtep_subnet", data["vtep_subnet"], 4)
     if not 8 <= vtep_subnet.prefixlen <= 30:
         raise ConfigError(
             f"vtep_subnet: {vtep_subnet} must have a prefix length from 8 to 30"
         )
     vtep_subnet6 = None
     if data.get("vtep_subnet6") is not None:
-        vtep_subnet6 = _network("vtep_subnet6", data["vtep_subnet6"], 6)
+        vtep_subnet6 = _subnet("vtep_subnet6", data["vtep_subnet6"], 6)
         if vtep_subnet6.prefixlen > 126:
             raise ConfigError(f"vtep_subnet6: {vtep_subnet6} must have a prefix length of 126 or less")
     oui = parse_oui("vtep_mac_oui", data["vtep_mac_oui"])
