@@ -3,8 +3,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Status of the overlays: per node (the local fact), the master's state view, capacity.
 
-* ``overlay_node_fact``: what the agent role keeps in
-  ``/etc/ansible/facts.d/mesos_overlay.fact`` (per overlay status, what it made);
 * ``overlay_state_view``: the ``/overlay-master/state`` JSON of the DC/OS overlay
   master module, from the allocations and every node's fact;
 * ``overlay_status_table``: the same as a readable table, node x overlay;
@@ -31,8 +29,7 @@ description:
   - IPv6 keys (C(vtep_subnet6), C(subnet6), C(ip6), C(vtep_ip6)) appear beside their
     IPv4 twins when set; keys whose value is unset are left out, as the original did.
   - An agent that never reported (no local fact) shows C(STATUS_CONFIGURING).
-  - "Other filters of this file, documented in C(docs/agent.md): C(overlay_node_fact),
-    C(overlay_failures), C(overlay_status_table), C(overlay_capacity), C(overlay_capacity_table)."
+  - "Other filters of this file, documented in C(docs/agent.md): C(overlay_status_table), C(overlay_capacity), C(overlay_capacity_table)."
 options:
   _input:
     description: C(overlay_network_config), as published by the master role.
@@ -71,117 +68,19 @@ _value:
 """
 
 import ipaddress
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
+from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import CONFIGURING
+from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import state as _state
 
 HINT = " (are these the facts published by the master role?)"
 
-OK = "STATUS_OK"
-FAILED = "STATUS_FAILED"
-CONFIGURING = "STATUS_CONFIGURING"
-FACT_VERSION = 1
 
 
 def _set(target: Dict[str, Any], key: str, value: Any) -> None:
     if value is not None:
         target[key] = value
-
-
-def _state(status: str, error: Optional[str] = None) -> Dict[str, str]:
-    out = {"status": status}
-    if error:
-        out["error"] = error
-    return out
-
-
-# --------------------------------------------------------------------------
-# The node's local fact
-
-
-def node_fact(allocation: Mapping[str, Any], errors: Optional[Mapping[str, Any]] = None,
-              mesos_bridge: bool = True, docker_bridge: bool = True,
-              cni_files: Iterable[str] = (), docker_networks: Iterable[str] = (),
-              configuring: Iterable[str] = (), vtep: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-    """The local fact of a node after a run.
-
-    ``errors`` maps an overlay to a list of messages (or one string): any message
-    makes its status FAILED with the messages joined by ``; ``. Overlays named in
-    ``configuring`` are CONFIGURING (used before the work starts). Everything else
-    allocated is OK. No timestamps: an unchanged node writes an identical fact.
-    """
-    errors = merge_errors(errors)
-    configuring = set(configuring)
-    overlays: Dict[str, Any] = {}
-    for name, block in (allocation.get("overlays") or {}).items():
-        errs = errors.get(name) or []
-        if isinstance(errs, str):
-            errs = [errs]
-        errs = [str(e) for e in errs if e]
-        entry = {k: block.get(k) for k in ("subnet", "mesos_subnet", "docker_subnet",
-                                           "subnet6", "mesos_subnet6", "docker_subnet6")}
-        if errs:
-            entry["state"] = _state(FAILED, "; ".join(errs))
-        elif name in configuring:
-            entry["state"] = _state(CONFIGURING)
-        else:
-            entry["state"] = _state(OK)
-        overlays[name] = entry
-    return {
-        "version": FACT_VERSION,
-        "ip": allocation.get("ip"),
-        "vtep": dict(vtep or {}, ip=allocation.get("vtep_ip"), ip6=allocation.get("vtep_ip6"),
-                     mac=allocation.get("vtep_mac")),
-        "mesos_bridge": bool(mesos_bridge),
-        "docker_bridge": bool(docker_bridge),
-        "overlays": overlays,
-        "cni_files": sorted(set(cni_files)),
-        "docker_networks": sorted(set(docker_networks)),
-    }
-
-
-def merge_errors(errors: Any) -> Dict[str, List[str]]:
-    """One ``{overlay: [messages]}`` from a dict of those, or a list of them."""
-    if not errors:
-        return {}
-    if isinstance(errors, Mapping):
-        errors = [errors]
-    out: Dict[str, List[str]] = {}
-    for part in errors:
-        for name, msgs in (part or {}).items():
-            if isinstance(msgs, str):
-                msgs = [msgs]
-            out.setdefault(name, []).extend(str(m) for m in msgs if m)
-    return out
-
-
-def _dig(data: Any, path: str) -> Any:
-    for key in path.split("."):
-        data = data.get(key) if isinstance(data, Mapping) else None
-    return data
-
-
-def failures(result: Any, part: str, key: str = "item.key", names: Iterable[str] = ()) -> Dict[str, List[str]]:
-    """``{overlay: ["<part>: <msg>"]}`` for the failed items of a registered task result.
-
-    A loop result is split by ``key`` (a dotted path into each item's result, the
-    overlay's name). A task that is not a loop, or ``names`` given, charges a failure
-    to every overlay of ``names``. Skipped or successful items give nothing.
-    """
-    if not isinstance(result, Mapping):
-        return {}
-    names = list(names)
-    items = result.get("results") if "results" in result else [result]
-    out: Dict[str, List[str]] = {}
-    for item in items or []:
-        if not isinstance(item, Mapping) or not item.get("failed"):
-            continue
-        msg = str(item.get("msg") or "failed").strip()
-        targets = names or [_dig(item, key)]
-        for name in targets:
-            if name is not None:
-                out.setdefault(str(name), []).append(f"{part}: {msg}")
-    return out
 
 
 # --------------------------------------------------------------------------
@@ -326,8 +225,6 @@ def capacity_table(rows: List[Mapping[str, Any]]) -> List[str]:
 # Filters
 
 
-overlay_node_fact = as_filter(node_fact, "overlay_node_fact", HINT)
-overlay_failures = as_filter(failures, "overlay_failures", HINT)
 overlay_state_view = as_filter(state_view, "overlay_state_view", HINT)
 overlay_status_table = as_filter(status_table, "overlay_status_table", HINT)
 overlay_capacity = as_filter(capacity, "overlay_capacity", HINT)
@@ -339,8 +236,6 @@ class FilterModule:
 
     def filters(self):
         return {
-            "overlay_node_fact": overlay_node_fact,
-            "overlay_failures": overlay_failures,
             "overlay_state_view": overlay_state_view,
             "overlay_status_table": overlay_status_table,
             "overlay_capacity": overlay_capacity,

@@ -5,10 +5,10 @@ import json
 from ansible_collections.mesos.overlay.plugins.filter.status import (
     capacity,
     capacity_table,
-    node_fact,
     state_view,
     status_table,
 )
+from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import node_fact
 
 CONFIG = {"vtep_subnet": "44.128.0.0/20", "vtep_subnet6": None, "vtep_mac_oui": "70:B3:D5:00:00:00",
           "vtep_mtu": None,
@@ -110,13 +110,13 @@ def test_capacity_counts_blocks_used_and_left():
 
 
 def test_failures_of_a_loop_are_charged_to_their_overlay():
-    from ansible_collections.mesos.overlay.plugins.filter.status import failures, merge_errors
+    from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import failures, merge_errors
 
     loop = {"results": [{"item": {"key": "a"}, "failed": True, "msg": "read-only"},
                         {"item": {"key": "b"}, "changed": True},
                         {"item": {"key": "c"}, "failed": False}]}
-    assert failures(loop, "cni") == {"a": ["cni: read-only"]}
-    assert failures({"results": [{"item": "a", "failed": True, "msg": "x"}]}, "cni", key="item") == {"a": ["cni: x"]}
+    assert failures(loop, "cni", key="item.key") == {"a": ["cni: read-only"]}
+    assert failures({"results": [{"item": "a", "failed": True, "msg": "x"}]}, "cni") == {"a": ["cni: x"]}
     # not a loop: charged to every named overlay; a skipped or good result gives nothing
     assert failures({"failed": True, "msg": "boom"}, "nat", names=["a", "b"]) == {"a": ["nat: boom"], "b": ["nat: boom"]}
     assert failures({"skipped": True}, "nat", names=["a"]) == {}
