@@ -29,8 +29,9 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 RESERVED_NAMES = frozenset(("host", "bridge", "default", "none"))
 MAX_NAME_LENGTH = 13  # 15 (IFNAMSIZ - 1) minus the "m-" / "d-" bridge prefix
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+# Matched with fullmatch: the whole string ("$" would let a trailing newline through).
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+MAC_RE = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")
 MIN_VTEP_MTU = 552
 # A block must leave room for two halves that each hold a gateway and a host.
 MAX_PREFIX = 30
@@ -136,7 +137,7 @@ def _bool(path: str, value: Any) -> bool:
 
 
 def parse_oui(path: str, value: Any) -> str:
-    if not isinstance(value, str) or not MAC_RE.match(value.strip()):
+    if not isinstance(value, str) or not MAC_RE.fullmatch(value.strip()):
         raise ConfigError(f"{path}: {value!r} is not a MAC address of six bytes (like 70:B3:D5:00:00:00)")
     octets = [int(b, 16) for b in value.strip().split(":")]
     if any(octets[3:]):
@@ -177,6 +178,8 @@ def _overlay(index: int, data: Any) -> Overlay:
     name = data["name"]
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{path}.name: {name!r} is not a name")
+    if any(not ch.isprintable() for ch in name):
+        raise ConfigError(f"{path}.name: {name!r} contains a control or non-printable character")
     if len(name) > MAX_NAME_LENGTH:
         raise ConfigError(
             f"{path}.name: {name!r} is longer than {MAX_NAME_LENGTH} characters"
@@ -184,7 +187,7 @@ def _overlay(index: int, data: Any) -> Overlay:
         )
     if name.lower() in RESERVED_NAMES:
         raise ConfigError(f"{path}.name: {name!r} is reserved ({', '.join(sorted(RESERVED_NAMES))})")
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise ConfigError(
             f"{path}.name: {name!r} may hold only letters, digits, '_', '.' and '-',"
             " starting with a letter or digit"
