@@ -273,7 +273,10 @@ def _check_network_change(old: Optional[NetworkConfig], new: NetworkConfig, node
 
 
 @dataclass
-class Result:
+class Allocation:
+    """What one call of :meth:`Allocator.allocate` did: the new state and the
+    nodes added, removed and updated (names)."""
+
     state: State
     added: List[str]
     removed: List[str]
@@ -294,7 +297,7 @@ class Allocator:
         self.old = old
 
     def allocate(self, nodes: Sequence[NodeRequest], remove: Iterable[str] = (),
-                 prune: bool = False) -> Result:
+                 prune: bool = False) -> Allocation:
         new = self.old.copy()
         new.network = self.network
         dropped = set(remove)
@@ -328,7 +331,7 @@ class Allocator:
                 seen.add(node.name)
         new.netgroups = self._netgroup_ids(new.netgroups)
         updated += [n for n in self._fill(new) if n not in seen]
-        return Result(new, added, removed, updated)
+        return Allocation(new, added, removed, updated)
 
     def _netgroup_ids(self, held: Dict[str, int]) -> Dict[str, int]:
         """Keep every configured netgroup's ID, give new ones the lowest free bit."""

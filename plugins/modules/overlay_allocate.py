@@ -210,7 +210,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.state import (
 )
 
 
-def _network(params):
+def _load_network(params):
     if params["network_file"]:
         return load_network_file(params["network_file"], params["network"] or {})
     return parse_network(params["network"])
@@ -235,7 +235,7 @@ def run(module):
     params = module.params
     requests = [NodeRequest(a["name"], a["ip"], a["role"]) for a in params["agents"]]
     store = StateStore(params["state_file"])
-    network = _network(params)
+    network = _load_network(params)
 
     def allocate():
         old, previous = store.load()

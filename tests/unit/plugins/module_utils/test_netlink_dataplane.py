@@ -10,11 +10,11 @@ import pytest
 
 pytest.importorskip("pyroute2")
 
-from netns_helpers import ip, netns_fixture, requires_root  # noqa: E402
+from netns_helpers import ip, netns_fixture, netns, requires_root  # noqa: E402
 
 from ansible_collections.mesos.overlay.plugins.module_utils import netlink as nl  # noqa: E402
 
-pytestmark = requires_root
+pytestmark = [pytest.mark.kernel, requires_root]
 
 NODES = {
     1: {"agent_ip": "172.31.0.1", "vtep": "44.128.0.1", "mac": "70:b3:d5:80:00:01", "subnet": "9.0.1", "v6": "fd09:0:0:1"},
@@ -44,7 +44,7 @@ def nodes():
 
 def converge(ns: str, me: int) -> None:
     node = NODES[me]
-    with nl.netns(ns):
+    with netns(ns):
         nl.reconcile_vtep(
             nl.parse_vtep_spec(mac=node["mac"], address=f"{node['vtep']}/20", address6=f"fd00::{me}/64", mtu=1420)
         )
@@ -87,6 +87,6 @@ def test_the_peer_that_left_is_unreachable_after_purge(nodes):
     converge(nodes[1], 1)
     converge(nodes[2], 2)
     assert ping(nodes[1], "9.0.1.1", "9.0.2.1")
-    with nl.netns(nodes[1]):
+    with netns(nodes[1]):
         nl.reconcile_peers("vtep1024", [], nl.parse_rule_subnets(["9.0.0.0/8"]))
     assert not ping(nodes[1], "9.0.1.1", "9.0.2.1")

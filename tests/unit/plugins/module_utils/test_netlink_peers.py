@@ -6,11 +6,11 @@ import pytest
 
 pytest.importorskip("pyroute2")
 
-from netns_helpers import bridge_json, ip, ip_json, netns_fixture, requires_root, sh, snapshot  # noqa: E402
+from netns_helpers import bridge_json, ip, ip_json, netns_fixture, netns, requires_root, sh, snapshot  # noqa: E402
 
 from ansible_collections.mesos.overlay.plugins.module_utils import netlink as nl  # noqa: E402
 
-pytestmark = requires_root
+pytestmark = [pytest.mark.kernel, requires_root]
 
 RULES = ("9.0.0.0/8", "12.0.0.0/8")
 
@@ -18,7 +18,7 @@ RULES = ("9.0.0.0/8", "12.0.0.0/8")
 @pytest.fixture
 def ns():
     for name in netns_fixture():
-        with nl.netns(name):
+        with netns(name):
             nl.reconcile_vtep(nl.parse_vtep_spec(mac="70:b3:d5:80:00:01", address="44.128.0.1/20", address6="fd00::1/64"))
         yield name
 
@@ -37,7 +37,7 @@ def peer(n: int, v6: bool = False, **extra):
 
 
 def converge(ns, peers, rules=RULES, **kw):
-    with nl.netns(ns):
+    with netns(ns):
         return nl.reconcile_peers("vtep1024", nl.parse_peers(peers), nl.parse_rule_subnets(rules), **kw)
 
 
@@ -195,14 +195,14 @@ def test_kernel_failures_are_reported_and_the_rest_applied(ns):
 
 
 def test_a_missing_device_is_a_clear_error(ns):
-    with nl.netns(ns), pytest.raises(nl.NetlinkError, match=r"^device vtep9: No such device \(not found: create it first"):
+    with netns(ns), pytest.raises(nl.NetlinkError, match=r"^device vtep9: No such device \(not found: create it first"):
         nl.reconcile_peers("vtep9", [], [])
 
 
 def test_check_mode_on_a_fresh_node_reports_everything_to_add(ns):
     ip(ns, "link", "del", "vtep1024")
     before = snapshot(ns)
-    with nl.netns(ns):
+    with netns(ns):
         result = nl.reconcile_peers("vtep1024", nl.parse_peers([peer(2)]), nl.parse_rule_subnets(RULES), check=True)
     assert result.changed and result.counts["neighbours"]["added"] == 1 and result.counts["rules"]["added"] == 2
     assert snapshot(ns) == before

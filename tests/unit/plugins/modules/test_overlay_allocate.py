@@ -15,9 +15,9 @@ from ansible_collections.mesos.overlay.plugins.module_utils.allocator import All
 from ansible_collections.mesos.overlay.plugins.module_utils.config import ConfigError
 from ansible_collections.mesos.overlay.plugins.module_utils.state import StateFileError, StateStore
 
-from test_config import BAD, SEED
+from config_samples import BAD, SEED
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 AGENTS = [{"name": f"a{i}", "ip": f"10.0.0.{i}", "role": "agent"} for i in (1, 2, 3)]
 
 
@@ -152,6 +152,7 @@ def ansible(*args, **env):
                           cwd=ROOT, env=environ, capture_output=True, text=True, check=False)
 
 
+@pytest.mark.playbook
 def test_cli_seed_example(tmp_path):
     """The issue's acceptance command, through the real ansible CLI."""
     args = {"network": SEED, "agents": [{"name": n, "ip": f"10.0.0.{i}"} for i, n in enumerate(["a1", "a2", "a3"], 1)],
@@ -170,6 +171,7 @@ def test_cli_seed_example(tmp_path):
     assert result["allocations"]["a3"]["overlays"]["vxlan-1"]["subnet"] == "192.168.2.0/24"
 
 
+@pytest.mark.playbook
 def test_cli_bad_config_message(tmp_path):
     bad = dict(SEED, overlays=[dict(SEED["overlays"][0]), dict(SEED["overlays"][1], prefix=16)])
     args = {"network": bad, "agents": [], "state_file": str(tmp_path / "state.json")}

@@ -18,10 +18,13 @@ import pytest
 from ansible_collections.mesos.overlay.plugins.module_utils.nat import make_spec, reconcile
 
 NEEDS = ("ip", "ipset", "iptables-nft-restore", "iptables-legacy-restore", "ping")
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or any(shutil.which(b) is None for b in NEEDS),
-    reason="needs root, iproute2, iputils-ping, iptables and ipset",
-)
+pytestmark = [
+    pytest.mark.kernel,
+    pytest.mark.skipif(
+        os.geteuid() != 0 or any(shutil.which(b) is None for b in NEEDS),
+        reason="needs root, iproute2, iputils-ping, iptables and ipset",
+    ),
+]
 
 
 def sh(*argv, check=True, data=None):

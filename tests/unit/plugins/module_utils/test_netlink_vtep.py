@@ -6,11 +6,11 @@ import pytest
 
 pytest.importorskip("pyroute2")
 
-from netns_helpers import ip, ip_json, netns_fixture, requires_root, snapshot  # noqa: E402
+from netns_helpers import ip, ip_json, netns_fixture, netns, requires_root, snapshot  # noqa: E402
 
 from ansible_collections.mesos.overlay.plugins.module_utils import netlink as nl  # noqa: E402
 
-pytestmark = requires_root
+pytestmark = [pytest.mark.kernel, requires_root]
 
 MAC = "70:b3:d5:80:00:01"
 
@@ -27,7 +27,7 @@ def spec(**kw):
 
 
 def reconcile(ns, wanted, check=False, name="vtep1024"):
-    with nl.netns(ns):
+    with netns(ns):
         return nl.reconcile_vtep(wanted, name=name, check=check)
 
 
@@ -110,12 +110,12 @@ def test_addresses_and_up_are_changed_in_place(ns):
 
 def test_ipv6_address_and_disabled_ipv6(ns):
     reconcile(ns, spec())
-    with nl.netns(ns):
+    with netns(ns):
         with open("/proc/sys/net/ipv6/conf/vtep1024/disable_ipv6", "w", encoding="ascii") as fh:
             fh.write("1\n")
     result = reconcile(ns, spec(address6="fd00::1/64"))
     assert result.changed and result.after["addresses6"] == ["fd00::1/64"]
-    with nl.netns(ns):
+    with netns(ns):
         with open("/proc/sys/net/ipv6/conf/vtep1024/disable_ipv6", encoding="ascii") as fh:
             assert fh.read().strip() == "0"
     assert not reconcile(ns, spec(address6="fd00::1/64")).changed

@@ -15,7 +15,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
 )
 from ansible_collections.mesos.overlay.plugins.module_utils.config import ConfigError, parse_network
 
-from test_config import SEED  # the configuration of the overlay modules' README
+from config_samples import SEED  # the configuration of the overlay modules' README
 
 
 def nodes(*names, base=10):

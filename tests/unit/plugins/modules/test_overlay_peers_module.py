@@ -10,6 +10,7 @@ import pytest
 from netns_helpers import ANSIBLE_BIN, ip_json, netns_fixture, requires_root, run_module, snapshot
 
 pytestmark = [
+    pytest.mark.kernel, pytest.mark.playbook,
     requires_root,
     pytest.mark.skipif(not os.path.exists(os.path.join(ANSIBLE_BIN, "ansible-playbook")), reason="needs the repo venv (make venv)"),
 ]
