@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from ansible_collections.mesos.overlay.plugins.module_utils.common import OverlayError
+
 RESERVED_NAMES = frozenset(("host", "bridge", "default", "none"))
 MAX_NAME_LENGTH = 13  # 15 (IFNAMSIZ - 1) minus the "m-" / "d-" bridge prefix
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -42,7 +44,7 @@ OVERLAY_KEYS = ("name", "subnet", "prefix", "subnet6", "prefix6", "enabled")
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
-class ConfigError(ValueError):
+class ConfigError(OverlayError, ValueError):
     """An invalid overlay configuration; the message names field and value."""
 
 

@@ -14,13 +14,14 @@ import re
 import socket
 from typing import Any, List, Optional, Tuple
 
+from ansible_collections.mesos.overlay.plugins.module_utils.common import OverlayError
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.constants import AF_INET, AF_INET6
 
 MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
 IFNAME_RE = re.compile(r"^[^/\s:]{1,15}$")
 
 
-class InputError(ValueError):
+class InputError(OverlayError, ValueError):
     """Bad input; the message names the field and the value."""
 
 
@@ -83,4 +84,11 @@ def as_list(path: str, value: Any) -> List[Any]:
 def parse_ifname(path: str, value: Any) -> str:
     if not isinstance(value, str) or not IFNAME_RE.match(value):
         raise InputError(f"{path}: {value!r} is not a network device name (1 to 15 characters, no '/', ':' or space)")
+    return value
+
+
+def parse_table(path: str, value: Any) -> int:
+    """A routing table of our own: not main, local or default."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value < 2**32 or value in (253, 254, 255):
+        raise InputError(f"{path}: {value!r} is not a table of its own (1 to 4294967295, not 253/254/255)")
     return value

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import errno as errno_mod
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
-from ansible_collections.mesos.overlay.plugins.module_utils.common import Result
+from ansible_collections.mesos.overlay.plugins.module_utils.common import Failed, Result
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.constants import (
     AF_BRIDGE,
     AF_INET,
@@ -59,7 +60,15 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.constants im
     RTNH_F_ONLINK,
     RULE_SELECTORS,
 )
-from ansible_collections.mesos.overlay.plugins.module_utils.netlink.inputs import InputError, as_list, parse_ip, parse_mac, parse_net
+from ansible_collections.mesos.overlay.plugins.module_utils.netlink.inputs import (
+    InputError,
+    as_list,
+    parse_ifname,
+    parse_ip,
+    parse_mac,
+    parse_net,
+    parse_table,
+)
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import (
     FIB_RULE_HDR,
     NDMSG,
@@ -75,6 +84,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import 
     nla_u8,
     nla_u32,
     parse_nlas,
+    require_pyroute2,
 )
 
 
@@ -91,6 +101,8 @@ class Peer:
 
 
 PEER_KEYS = ("name", "vtep_ip", "vtep_mac", "agent_ip", "subnets", "vtep_ip6", "subnets6")
+# How many planned changes a run returns (``changes``); the counts have them all.
+CHANGES_SHOWN = 100
 
 
 def parse_peer(path: str, raw: Any) -> Peer:
@@ -344,30 +356,47 @@ def rule_body(key: RuleKey, table: int, proto: int, priority: int = 0) -> bytes:
     return body
 
 
-def plan_requests(plan: PeerPlan, ifindex: int, table: int, proto: int) -> List[Tuple[int, int, bytes, str]]:
-    """The batch for a plan: removals first, then additions and changes."""
+def iter_requests(plan: PeerPlan, ifindex: int, table: int, proto: int) -> Iterator[Tuple[int, int, bytes, str]]:
+    """The batch for a plan, (type, flags, body, description) each: removals
+    first, then additions and changes.  The descriptions name the change (they
+    are the plan check mode returns, and the subject of a failure)."""
     create = NLM_F_CREATE | NLM_F_REPLACE
-    reqs: List[Tuple[int, int, bytes, str]] = []
     for key, prio in plan.rule_del:
-        reqs.append((RTM_DELRULE, 0, rule_body(key, table, proto, prio), f"delete rule from {ip_text(key[0])}/{key[1]} lookup {table}"))
+        yield RTM_DELRULE, 0, rule_body(key, table, proto, prio), f"delete rule from {ip_text(key[0])}/{key[1]} lookup {table}"
     for key, gw in plan.route_del:
-        reqs.append((RTM_DELROUTE, 0, route_body(ifindex, key, gw, proto), f"delete route {ip_text(key[1])}/{key[2]} table {table_name(key[0])}"))
+        yield RTM_DELROUTE, 0, route_body(ifindex, key, gw, proto), f"delete route {ip_text(key[1])}/{key[2]} table {table_name(key[0])}"
     for mac, dst in plan.fdb_del:
         body = NDMSG.pack(AF_BRIDGE, ifindex, 0, NTF_SELF, 0) + nla(NDA_LLADDR, mac) + nla(NDA_DST, dst)
-        reqs.append((RTM_DELNEIGH, 0, body, f"delete fdb {mac_text(mac)} dst {ip_text(dst)}"))
+        yield RTM_DELNEIGH, 0, body, f"delete fdb {mac_text(mac)} dst {ip_text(dst)}"
     for ip, _mac in plan.neigh_del:
-        reqs.append((RTM_DELNEIGH, 0, neigh_body(ifindex, ip, None), f"delete neighbour {ip_text(ip)}"))
-    for ip, mac in plan.neigh_add + plan.neigh_change:
-        reqs.append((RTM_NEWNEIGH, create, neigh_body(ifindex, ip, mac), f"neighbour {ip_text(ip)} lladdr {mac_text(mac)}"))
+        yield RTM_DELNEIGH, 0, neigh_body(ifindex, ip, None), f"delete neighbour {ip_text(ip)}"
+    for verb, entries in (("add", plan.neigh_add), ("change", plan.neigh_change)):
+        for ip, mac in entries:
+            yield RTM_NEWNEIGH, create, neigh_body(ifindex, ip, mac), f"{verb} neighbour {ip_text(ip)} lladdr {mac_text(mac)}"
     for mac, dst in plan.fdb_add:
-        reqs.append((RTM_NEWNEIGH, create, fdb_body(ifindex, mac, dst), f"fdb {mac_text(mac)} dst {ip_text(dst)}"))
-    for key, gw in plan.route_add + plan.route_change:
-        reqs.append(
-            (RTM_NEWROUTE, create, route_body(ifindex, key, gw, proto), f"route {ip_text(key[1])}/{key[2]} via {ip_text(gw)} table {table_name(key[0])}")
-        )
+        yield RTM_NEWNEIGH, create, fdb_body(ifindex, mac, dst), f"add fdb {mac_text(mac)} dst {ip_text(dst)}"
+    for verb, routes in (("add", plan.route_add), ("change", plan.route_change)):
+        for key, gw in routes:
+            what = f"{verb} route {ip_text(key[1])}/{key[2]} via {ip_text(gw)} table {table_name(key[0])}"
+            yield RTM_NEWROUTE, create, route_body(ifindex, key, gw, proto), what
     for key in plan.rule_add:
-        reqs.append((RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule_body(key, table, proto), f"rule from {ip_text(key[0])}/{key[1]} lookup {table}"))
-    return reqs
+        what = f"add rule from {ip_text(key[0])}/{key[1]} lookup {table}"
+        yield RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule_body(key, table, proto), what
+
+
+def plan_requests(plan: PeerPlan, ifindex: int, table: int, proto: int) -> List[Tuple[int, int, bytes, str]]:
+    """All of :func:`iter_requests`."""
+    return list(iter_requests(plan, ifindex, table, proto))
+
+
+def plan_changes(plan: PeerPlan, table: int, limit: int = CHANGES_SHOWN) -> List[str]:
+    """The first ``limit`` changes of the plan, readable, and a last line
+    saying how many more there are (what check mode returns)."""
+    total = sum(len(getattr(plan, name)) for name in plan.__dataclass_fields__)
+    shown = [what for _k, _f, _b, what in islice(iter_requests(plan, 0, table, ROUTE_PROTO), limit)]
+    if total > len(shown):
+        shown.append(f"... and {total - len(shown)} more")
+    return shown
 
 
 # ---------------------------------------------------------------------------
@@ -485,7 +514,7 @@ def reconcile_peers(
             raise NetlinkError(errno_mod.ENODEV, f"device {device}", "not found: create it first (overlay_vtep)")
         want = want_tables(peers, rule_subnets, table)
         plan = plan_peers(want, have, purge)
-        result = Result(changed=not plan.empty, before={}, after={}, counts=plan.counts())
+        result = Result(changed=not plan.empty, before={}, after={}, counts=plan.counts(), changes=plan_changes(plan, table))
         if diff:
             result.before = describe_tables(have, table)
             result.after = describe_tables(apply_plan_to(have, plan), table)
@@ -496,3 +525,34 @@ def reconcile_peers(
     finally:
         if own:
             nl.close()
+
+
+def run_peers(module: Any) -> Dict[str, Any]:
+    """The ``overlay_peers`` module: check the input, reconcile (nothing
+    written in check mode), return the plan; failed requests fail the task
+    with what was done."""
+    require_pyroute2()
+    p = module.params
+    device = parse_ifname("device", p["device"])
+    peers = parse_peers(p["peers"])
+    rule_subnets = parse_rule_subnets(p["rule_subnets"])
+    table = parse_table("table", p["table"])
+    result = reconcile_peers(device, peers, rule_subnets, table=table, purge=p["purge"], check=module.check_mode, diff=module._diff)
+    out = {
+        "changed": result.changed,
+        "changes": result.changes,
+        "counts": result.counts,
+        "peers": len(peers),
+        "route_proto": ROUTE_PROTO,
+    }
+    if module._diff:
+        out["diff"] = {"before": result.before, "after": result.after}
+    if result.failures:
+        shown = result.failures[:20]
+        more = len(result.failures) - len(shown)
+        raise Failed(
+            f"{len(result.failures)} netlink request(s) failed: " + "; ".join(shown) + (f"; and {more} more" if more else ""),
+            failures=result.failures,
+            **out,
+        )
+    return out
