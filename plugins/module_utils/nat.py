@@ -142,7 +142,7 @@ def make_spec(overlays: Sequence[dict], vtep: str = "vtep1024", mesos_bridge: bo
     if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,200}", comment or ""):
         raise NatError(f"comment: {comment!r} must be non-empty, without spaces or quotes")
     for idx, bridge in enumerate(extra_bridges or ()):
-        if not isinstance(bridge, str) or not _IFACE_RE.match(bridge):
+        if not isinstance(bridge, str) or not _IFACE_RE.fullmatch(bridge):
             raise NatError(f"extra_bridges[{idx}]: {bridge!r} is not an interface name")
     return NatSpec(overlays=tuple(items), vtep=vtep, mesos_bridge=mesos_bridge,
                    docker_bridge=docker_bridge, ipset=ipset, chain=chain, comment=comment,
