@@ -74,6 +74,7 @@ def run_allocate(module: Any) -> Dict[str, Any]:
         "changed": changed,
         "allocations": publish(result.state),
         "network": network.to_dict(),
+        "netgroups": dict(result.state.netgroups),
         "added": result.added,
         "removed": result.removed,
         "updated": result.updated,

@@ -31,15 +31,23 @@ from ansible_collections.mesos.overlay.plugins.module_utils.common import Overla
 
 RESERVED_NAMES = frozenset(("host", "bridge", "default", "none"))
 MAX_NAME_LENGTH = 13  # 15 (IFNAMSIZ - 1) minus the "m-" / "d-" bridge prefix
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+# Matched with fullmatch: the whole string ("$" would let a trailing newline through).
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+MAC_RE = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")
 MIN_VTEP_MTU = 552
 # A block must leave room for two halves that each hold a gateway and a host.
 MAX_PREFIX = 30
 MAX_PREFIX6 = 126
 
-NETWORK_KEYS = ("vtep_subnet", "vtep_subnet6", "vtep_mac_oui", "vtep_mtu", "overlays")
-OVERLAY_KEYS = ("name", "subnet", "prefix", "subnet6", "prefix6", "enabled")
+NETWORK_KEYS = ("vtep_subnet", "vtep_subnet6", "vtep_mac_oui", "vtep_mtu", "overlays", "netgroups")
+OVERLAY_KEYS = ("name", "subnet", "prefix", "subnet6", "prefix6", "enabled", "isolated")
+# Netgroup names end up in ipset names ("mo-ng-<name>", at most 31 characters),
+# docker labels and the comma-separated Mesos label "netgroups".
+NETGROUP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+MAX_NETGROUP_LENGTH = 24
+# One mark bit per netgroup (a task in several netgroups carries all of its bits
+# in the 16-bit VXLAN-GBP field); 12 bits are ours (see netgroups.py).
+MAX_NETGROUPS = 12
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
@@ -56,9 +64,10 @@ class Overlay:
     subnet6: Optional[ipaddress.IPv6Network] = None
     prefix6: Optional[int] = None
     enabled: bool = True
+    isolated: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "subnet": str(self.subnet),
             "prefix": self.prefix,
@@ -66,6 +75,9 @@ class Overlay:
             "prefix6": self.prefix6,
             "enabled": self.enabled,
         }
+        if self.isolated:
+            out["isolated"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,7 @@ class NetworkConfig:
     overlays: Tuple[Overlay, ...]
     vtep_subnet6: Optional[ipaddress.IPv6Network] = None
     vtep_mtu: Optional[int] = None
+    netgroups: Tuple[str, ...] = ()
 
     @property
     def enabled_overlays(self) -> Tuple[Overlay, ...]:
@@ -87,13 +100,16 @@ class NetworkConfig:
         return None
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out = {
             "vtep_subnet": str(self.vtep_subnet),
             "vtep_subnet6": str(self.vtep_subnet6) if self.vtep_subnet6 else None,
             "vtep_mac_oui": self.vtep_mac_oui,
             "vtep_mtu": self.vtep_mtu,
             "overlays": [o.to_dict() for o in self.overlays],
         }
+        if self.netgroups:
+            out["netgroups"] = list(self.netgroups)
+        return out
 
 
 # ---------------------------------------------------------------------------
@@ -138,7 +154,7 @@ def _bool(path: str, value: Any) -> bool:
 
 
 def parse_oui(path: str, value: Any) -> str:
-    if not isinstance(value, str) or not MAC_RE.match(value.strip()):
+    if not isinstance(value, str) or not MAC_RE.fullmatch(value.strip()):
         raise ConfigError(f"{path}: {value!r} is not a MAC address of six bytes (like 70:B3:D5:00:00:00)")
     octets = [int(b, 16) for b in value.strip().split(":")]
     if any(octets[3:]):
@@ -179,6 +195,8 @@ def _overlay(index: int, data: Any) -> Overlay:
     name = data["name"]
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{path}.name: {name!r} is not a name")
+    if any(not ch.isprintable() for ch in name):
+        raise ConfigError(f"{path}.name: {name!r} contains a control or non-printable character")
     if len(name) > MAX_NAME_LENGTH:
         raise ConfigError(
             f"{path}.name: {name!r} is longer than {MAX_NAME_LENGTH} characters"
@@ -186,7 +204,7 @@ def _overlay(index: int, data: Any) -> Overlay:
         )
     if name.lower() in RESERVED_NAMES:
         raise ConfigError(f"{path}.name: {name!r} is reserved ({', '.join(sorted(RESERVED_NAMES))})")
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise ConfigError(
             f"{path}.name: {name!r} may hold only letters, digits, '_', '.' and '-',"
             " starting with a letter or digit"
@@ -203,7 +221,36 @@ def _overlay(index: int, data: Any) -> Overlay:
         subnet6 = _subnet(f"{path}.subnet6", data["subnet6"], 6)
         prefix6 = _prefix(f"{path}.prefix6", data["prefix6"], subnet6, MAX_PREFIX6)
     enabled = _bool(f"{path}.enabled", data.get("enabled", True))
-    return Overlay(name, subnet, prefix, subnet6, prefix6, enabled)
+    isolated = _bool(f"{path}.isolated", data.get("isolated", False))
+    return Overlay(name, subnet, prefix, subnet6, prefix6, enabled, isolated)
+
+
+def _netgroups(value: Any) -> Tuple[str, ...]:
+    """The cluster's netgroup names: unique, short, safe in ipset names and labels."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f"netgroups: {value!r} is not a list of names")
+    if len(value) > MAX_NETGROUPS:
+        raise ConfigError(
+            f"netgroups: {len(value)} netgroups, at most {MAX_NETGROUPS} (one mark bit each)"
+        )
+    seen: Dict[str, int] = {}
+    for index, name in enumerate(value):
+        path = f"netgroups[{index}]"
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{path}: {name!r} is not a name")
+        if len(name) > MAX_NETGROUP_LENGTH:
+            raise ConfigError(f"{path}: {name!r} is longer than {MAX_NETGROUP_LENGTH} characters")
+        if not NETGROUP_RE.fullmatch(name):
+            raise ConfigError(
+                f"{path}: {name!r} may hold only letters, digits, '_', '.' and '-',"
+                " starting with a letter or digit"
+            )
+        if name in seen:
+            raise ConfigError(f"{path}: {name!r} is already netgroups[{seen[name]}]")
+        seen[name] = index
+    return tuple(value)
 
 
 def _no_overlap(items: List[Tuple[str, Optional[Network]]]) -> None:
@@ -258,7 +305,8 @@ def parse_network(data: Any) -> NetworkConfig:
                 + [(f"overlays[{i}].subnet", o.subnet) for i, o in enumerate(overlays)])
     _no_overlap([("vtep_subnet6", vtep_subnet6)]
                 + [(f"overlays[{i}].subnet6", o.subnet6) for i, o in enumerate(overlays)])
-    return NetworkConfig(vtep_subnet, oui, overlays, vtep_subnet6, mtu)
+    netgroups = _netgroups(data.get("netgroups"))
+    return NetworkConfig(vtep_subnet, oui, overlays, vtep_subnet6, mtu, netgroups)
 
 
 # ---------------------------------------------------------------------------

@@ -160,6 +160,15 @@ network:
   description: The validated, normalised configuration.
   returned: success
   type: dict
+netgroups:
+  description:
+    - The policy ID of every netgroup of C(network.netgroups), a single bit of the
+      VXLAN group policy field; kept in the state and never moved.
+    - With netgroups, every agent's entry of an overlay in RV(allocations) also has
+      C(netgroups), the block of the docker network of that overlay and netgroup.
+  returned: success
+  type: dict
+  sample: {"blue": 1, "red": 2}
 added:
   description: Nodes that got a new allocation.
   returned: success

@@ -55,6 +55,12 @@ BAD = [
     (with_overlay(0, name="default"), "overlays[0].name: 'default' is reserved"),
     (with_overlay(0, name="none"), "overlays[0].name: 'none' is reserved"),
     (with_overlay(0, name="a b"), "overlays[0].name: 'a b' may hold only letters"),
+    # the whole name is checked: a trailing newline or a control character is refused
+    (with_overlay(0, name="vxlan-1\n"), "overlays[0].name: 'vxlan-1\\n' contains a control"),
+    (with_overlay(0, name="a\tb"), "overlays[0].name: 'a\\tb' contains a control"),
+    (with_overlay(0, name="a\x00"), "overlays[0].name: 'a\\x00' contains a control"),
+    (with_overlay(0, name="a\x7f"), "overlays[0].name: 'a\\x7f' contains a control"),
+    (with_overlay(0, name="ab\u00e9"), "overlays[0].name: 'ab\u00e9' may hold only letters"),
     (with_overlay(0, subnet="192.168.0.1/17"), "overlays[0].subnet: '192.168.0.1/17' has host bits set (the subnet is 192.168.0.0/17)"),
     (with_overlay(0, subnet="nope"), "overlays[0].subnet: 'nope' is not an IPv4 subnet in CIDR notation"),
     (with_overlay(1, prefix=16, subnet="192.168.128.0/17"), "overlays[1].prefix: 16 is not longer than subnet 192.168.128.0/17"),

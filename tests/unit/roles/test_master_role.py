@@ -100,8 +100,21 @@ def test_bad_config_fails_and_state_is_unchanged(inventory):
                                           "overlays": [{"name": "vxlan-1", "subnet": "192.168.0.0/17", "prefix": 16}]}})
     proc = play(inventory, "-e", bad)
     assert proc.returncode != 0
-    assert "overlays[0].prefix: 16 is not longer than subnet 192.168.0.0/17" in proc.stdout
+    assert "overlay_network.overlays[0].prefix: 16 is not longer than subnet 192.168.0.0/17" in proc.stdout
     assert digest(state) == before
+
+
+def test_errors_name_the_role_variable(inventory, tmp_path):
+    missing = tmp_path / "nowhere.json"
+    proc = play(inventory, "-e", f"overlay_network_file={missing}")
+    assert proc.returncode != 0
+    assert f"overlay_network_file ({missing}): " in proc.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"vtep_subnet": "44.128.0.0/16", "vtep_mac_oui": "70:B3:D5:00:00:00",
+                               "overlays": [{"name": "x", "subnet": "10.0.0.0/8", "prefix": 4}]}))
+    proc = play(inventory, "-e", f"overlay_network_file={bad}")
+    assert proc.returncode != 0
+    assert f"overlay_network_file {bad}: overlays[0].prefix: 4 is not longer" in proc.stdout
 
 
 def test_remove_releases_and_others_keep(inventory):

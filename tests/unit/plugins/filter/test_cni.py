@@ -42,9 +42,16 @@ def test_port_mapper_config_is_what_the_dcos_agent_module_wrote():
 def test_bridge_config_is_the_delegate_with_cni_version_and_name():
     conf = cni_config(ALLOC, "dcos", plugin="bridge", mtu=1400, data_dir="/d")
     assert conf == dict(cni_config(ALLOC, "dcos", mtu=1400, data_dir="/d")["delegate"],
-                        cniVersion="0.3.1", name="dcos")
+                        cniVersion="0.2.0", name="dcos")
     assert conf["mtu"] == 1400
+    assert "cniVersion" not in cni_config(ALLOC, "dcos")["delegate"]   # read as 0.1.0 by the plugins
     json.dumps(conf)  # plain data, renders with to_nice_json
+
+
+@pytest.mark.parametrize("version", ["0.3.1", "0.4.0", "1.0.0", ""])
+def test_bridge_config_refuses_versions_whose_result_mesos_cannot_read(version):
+    with pytest.raises(ValueError, match="cni_version: .* Mesos reads only the CNI 0.1/0.2 result"):
+        cni_config(ALLOC, "dcos", plugin="bridge", cni_version=version)
 
 
 def test_ipv6_half_uses_ranges_and_both_default_routes():

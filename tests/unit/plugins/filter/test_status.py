@@ -5,10 +5,10 @@ import json
 from ansible_collections.mesos.overlay.plugins.filter.status import (
     capacity,
     capacity_table,
-    node_fact,
     state_view,
     status_table,
 )
+from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import node_fact
 
 CONFIG = {"vtep_subnet": "44.128.0.0/20", "vtep_subnet6": None, "vtep_mac_oui": "70:B3:D5:00:00:00",
           "vtep_mtu": None,
@@ -110,14 +110,75 @@ def test_capacity_counts_blocks_used_and_left():
 
 
 def test_failures_of_a_loop_are_charged_to_their_overlay():
-    from ansible_collections.mesos.overlay.plugins.filter.status import failures, merge_errors
+    from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import failures, merge_errors
 
     loop = {"results": [{"item": {"key": "a"}, "failed": True, "msg": "read-only"},
                         {"item": {"key": "b"}, "changed": True},
                         {"item": {"key": "c"}, "failed": False}]}
-    assert failures(loop, "cni") == {"a": ["cni: read-only"]}
-    assert failures({"results": [{"item": "a", "failed": True, "msg": "x"}]}, "cni", key="item") == {"a": ["cni: x"]}
+    assert failures(loop, "cni", key="item.key") == {"a": ["cni: read-only"]}
+    assert failures({"results": [{"item": "a", "failed": True, "msg": "x"}]}, "cni") == {"a": ["cni: x"]}
     # not a loop: charged to every named overlay; a skipped or good result gives nothing
     assert failures({"failed": True, "msg": "boom"}, "nat", names=["a", "b"]) == {"a": ["nat: boom"], "b": ["nat: boom"]}
     assert failures({"skipped": True}, "nat", names=["a"]) == {}
     assert merge_errors([{"a": ["x"]}, {"a": "y", "b": ""}]) == {"a": ["x", "y"], "b": []}
+
+
+# --------------------------------------------------------------------------
+# What the node has now, the summary, capacity with disabled overlays
+
+
+def test_a_deleted_vtep_fails_every_overlay_with_the_reason_until_repaired():
+    from ansible_collections.mesos.overlay.plugins.filter.status import status_now
+
+    record = node_fact(ALLOCS["agent1"], cni_files=["/c/dcos.conf"])
+    vtep_gone = {"changed": True, "diff": {"before": {"state": "absent"}, "after": {}}, "reasons": []}
+    now = status_now(record, vtep=vtep_gone, peers={"skipped": True})
+    assert now["overlays"]["dcos"]["state"] == {"status": "STATUS_FAILED", "error": "now: vtep1024 is missing"}
+    assert record["overlays"]["dcos"]["state"] == {"status": "STATUS_OK"}          # the record is not changed
+    rows = status_table(ALLOCS, {"agent1": now})
+    assert "FAILED" in rows[2] and "now: vtep1024 is missing" in rows[2]
+    # as converged: nothing to change, the record's word stands
+    same = status_now(record, vtep={"changed": False}, peers={"changed": False},
+                      cni={"results": [{"item": "/c/dcos.conf", "stat": {"exists": True}}]})
+    assert same == record
+
+
+def test_flushed_peers_a_missing_cni_file_and_an_unreachable_node_are_faults():
+    from ansible_collections.mesos.overlay.plugins.filter.status import state_view, status_now
+
+    record = node_fact(ALLOCS["agent1"], errors={"dcos": "docker: conflict"}, cni_files=["/c/dcos.conf"])
+    now = status_now(record, vtep={"changed": False},
+                     peers={"changed": True, "counts": {"neighbours": {"added": 2, "removed": 0},
+                                                        "fdb": {"added": 0}, "routes": {"updated": 1}}},
+                     cni={"results": [{"item": "/c/dcos.conf", "stat": {"exists": False}}]})
+    assert now["overlays"]["dcos"]["state"]["error"] == (
+        "docker: conflict; now: peers: 2 neighbours, 1 routes missing or wrong; now: cni: /c/dcos.conf is missing")
+    gone = status_now(None, error="unreachable: ssh timeout")
+    view = state_view(CONFIG, ALLOCS, {"agent1": gone})
+    assert view["agents"][1]["overlays"][0]["state"] == {"status": "STATUS_FAILED", "error": "unreachable: ssh timeout"}
+    assert status_now(record, vtep={"failed": True, "msg": "no pyroute2"})["overlays"]["dcos"]["state"]["error"].endswith(
+        "now: vtep1024: cannot be checked: no pyroute2")
+
+
+def test_blocks_held_by_disabled_overlays_count_as_used():
+    state = {"nodes": {"agent1": {"overlays": {"dcos": {"subnet": "9.0.3.0/24"}, "off": {"subnet": "10.1.0.0/24"}}},
+                       "gone": {"overlays": {"off": {"subnet": "10.1.1.0/24"}}}}}
+    cap = {c["name"]: c for c in capacity(CONFIG, ALLOCS, state)}
+    assert cap["off"]["used"] == 2 and cap["off"]["left"] == 254
+    assert cap["dcos"]["used"] == 2          # the same block, in the state and the allocations, once
+
+
+def test_the_summary_fits_a_screen_at_any_size():
+    from ansible_collections.mesos.overlay.plugins.filter.status import status_summary
+
+    allocs = {f"a{i}": dict(ALLOCS["agent1"], ip=f"10.0.{i // 250}.{i % 250}") for i in range(2000)}
+    facts = {n: node_fact(a, errors={"dcos": "docker: no engine"} if i % 3 == 0 else None)
+             for i, (n, a) in enumerate(allocs.items())}
+    lines = status_summary(CONFIG, allocs, facts, max_failures=5)
+    assert len(lines) < 20
+    assert lines[0] == "2000 nodes, 2000 node/overlay pairs:"
+    assert lines[1].split() == ["OVERLAY", "OK", "FAILED", "CONFIGURING"]
+    assert lines[2].split() == ["dcos", "1333", "667", "0"]
+    assert lines[3] == "not OK (667):" and lines[4] == "  a0/dcos: FAILED: docker: no engine"
+    assert lines[9].startswith("  ... and 662 more")
+    assert lines[-2].split()[:2] == ["dcos", "9.0.0.0/8"] and lines[-1].split()[0] == "off"

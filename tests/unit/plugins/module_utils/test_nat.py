@@ -8,6 +8,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.nat import (
     parse_ipset_save,
     parse_iptables_save,
     plan,
+    render,
 )
 
 EMPTY_SAVE = """\
@@ -247,10 +248,23 @@ def test_a_changed_own_chain_is_rewritten_whole():
     ([{"name": "a", "subnet": "9.0.0.1/8"}], "overlays[0].subnet"),
     ([{"name": "a", "subnet": "fd00::/8"}], "overlays[0].subnet"),
     ([{"name": "a", "subnet": "9.0.0.0/8"}, {"name": "a", "subnet": "10.0.0.0/8"}], "overlays[1].name"),
+    ([{"name": "a\n", "subnet": "9.0.0.0/8"}], "overlays[0].name"),
 ])
 def test_bad_input_names_the_field(overlays, field):
     with pytest.raises(NatError, match=field.replace("[", r"\[").replace("]", r"\]")):
         make_spec(overlays)
+
+
+@pytest.mark.parametrize("field, value", [("vtep", "vtep1024\n"), ("chain", "MESOS\n"), ("ipset", "overlay\n"),
+                                          ("comment", "mesos-overlay\n")])
+def test_names_are_checked_whole(field, value):
+    with pytest.raises(NatError, match=field):
+        make_spec([{"name": "a", "subnet": "9.0.0.0/8"}], **{field: value})
+
+
+def test_a_token_with_a_control_character_is_never_quoted_into_a_rule():
+    with pytest.raises(NatError, match="cannot quote"):
+        render(["-A", "FORWARD", "-m", "comment", "--comment", "a b\nCOMMIT", "-j", "ACCEPT"])
 
 
 def test_diff_lines_show_before_and_after():

@@ -5,6 +5,7 @@ import json
 import multiprocessing
 import os
 import subprocess
+import re
 import sys
 from types import SimpleNamespace
 
@@ -101,7 +102,7 @@ def test_bad_config_fails_and_leaves_state_byte_for_byte(tmp_path, data, message
     state = tmp_path / "state.json"
     run_allocate(module(state, network=SEED, agents=AGENTS))
     before = digest(state)
-    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         run_allocate(module(state, network=data, agents=AGENTS + [{"name": "a9", "ip": "10.0.0.9", "role": "agent"}]))
     assert digest(state) == before
     assert sorted(os.listdir(tmp_path)) == ["state.json", "state.json.lock"]
