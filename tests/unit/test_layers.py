@@ -106,3 +106,15 @@ def test_imports_follow_the_table():
             elif library not in sys.stdlib_module_names and library not in ("__future__",) and library not in libraries:
                 wrong.append(f"{rel} ({layer}) imports the library {library}")
     assert not wrong, "imports the layer table of docs/internals.md does not allow:\n" + "\n".join(wrong)
+
+
+def test_no_plugin_file_is_over_600_lines():
+    long = {}
+    for dirpath, _dirs, names in os.walk(PLUGINS):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            with open(path, encoding="utf-8") as fh:
+                count = sum(1 for _ in fh)
+            if count > 600:
+                long[os.path.relpath(path, PLUGINS)] = count
+    assert not long, f"split these (a reader holds a file of at most ~600 lines in their head): {long}"

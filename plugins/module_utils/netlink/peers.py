@@ -343,6 +343,12 @@ def read_fdb(nl: Netlink, ifindex: int, have: PeerTables) -> None:
             have.fdb.add((mac, dst))
 
 
+def _table_of(attrs: Dict[int, bytes], kind: int, header_table: int) -> int:
+    """The table of a route or rule: its 32-bit attribute, else the header's byte."""
+    raw = attrs.get(kind)
+    return U32.unpack(raw)[0] if raw else header_table
+
+
 def read_routes(nl: Netlink, ifindex: int, family: int, table: int, proto: int, have: PeerTables) -> None:
     body = RTMSG.pack(family, 0, 0, 0, table if table < 256 else RT_TABLE_UNSPEC, proto, 0, 0, 0)
     body += nla_u32(RTA_TABLE, table) + nla_u32(RTA_OIF, ifindex)
@@ -351,8 +357,7 @@ def read_routes(nl: Netlink, ifindex: int, family: int, table: int, proto: int, 
         if fam != family or rproto != proto or rtype != RTN_UNICAST:
             continue
         attrs = parse_nlas(data, off + 28, off + length)
-        raw_table = attrs.get(RTA_TABLE)
-        if (U32.unpack(raw_table)[0] if raw_table else tbl) != table:
+        if _table_of(attrs, RTA_TABLE, tbl) != table:
             continue
         oif = attrs.get(RTA_OIF)
         if oif is None or U32.unpack(oif)[0] != ifindex:
@@ -370,8 +375,7 @@ def read_rules(nl: Netlink, family: int, table: int, proto: int, have: PeerTable
         if fam != family or action != FR_ACT_TO_TBL or dst_len:
             continue
         attrs = parse_nlas(data, off + 28, off + length)
-        raw_table = attrs.get(FRA_TABLE)
-        if (U32.unpack(raw_table)[0] if raw_table else tbl) != table:
+        if _table_of(attrs, FRA_TABLE, tbl) != table:
             continue
         src = attrs.get(FRA_SRC)
         if src is None or any(k in attrs for k in RULE_SELECTORS):
