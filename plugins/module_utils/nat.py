@@ -91,6 +91,8 @@ class NatSpec:
     ipset: str = IPSET
     chain: str = CHAIN
     comment: str = COMMENT
+    # more docker bridges of the overlays (the docker networks of netgroups)
+    extra_bridges: Tuple[str, ...] = ()
 
     @property
     def in_chain(self) -> str:
@@ -103,7 +105,7 @@ class NatSpec:
                 out.append("m-" + ov.name)
             if self.docker_bridge:
                 out.append("d-" + ov.name)
-        return out
+        return out + list(self.extra_bridges)
 
     def interfaces(self) -> List[str]:
         return [self.vtep] + self.bridges()
@@ -111,7 +113,7 @@ class NatSpec:
 
 def make_spec(overlays: Sequence[dict], vtep: str = "vtep1024", mesos_bridge: bool = True,
               docker_bridge: bool = True, ipset: str = IPSET, chain: str = CHAIN,
-              comment: str = COMMENT) -> NatSpec:
+              comment: str = COMMENT, extra_bridges: Sequence[str] = ()) -> NatSpec:
     """Validate raw options into a :class:`NatSpec`; errors name the field and the value."""
     seen = set()
     items: List[Overlay] = []
@@ -139,8 +141,12 @@ def make_spec(overlays: Sequence[dict], vtep: str = "vtep1024", mesos_bridge: bo
         raise NatError(f"ipset: {ipset!r} is not a usable set name")
     if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,200}", comment or ""):
         raise NatError(f"comment: {comment!r} must be non-empty, without spaces or quotes")
+    for idx, bridge in enumerate(extra_bridges or ()):
+        if not isinstance(bridge, str) or not _IFACE_RE.fullmatch(bridge):
+            raise NatError(f"extra_bridges[{idx}]: {bridge!r} is not an interface name")
     return NatSpec(overlays=tuple(items), vtep=vtep, mesos_bridge=mesos_bridge,
-                   docker_bridge=docker_bridge, ipset=ipset, chain=chain, comment=comment)
+                   docker_bridge=docker_bridge, ipset=ipset, chain=chain, comment=comment,
+                   extra_bridges=tuple(extra_bridges or ()))
 
 
 # --------------------------------------------------------------------------
