@@ -31,8 +31,8 @@ def test_an_unknown_node_fails_naming_it_and_nothing_runs(inventory, names, mess
 
 @pytest.mark.playbook
 def test_a_node_only_in_the_state_file_is_known(inventory):
-    (inventory / "overlay_state.json").write_text(json.dumps({"schema_version": 1, "network": None,
-                                                               "nodes": {"old1": {"ip": "10.0.0.99"}}}))
+    state = {"schema_version": 1, "network": None, "nodes": {"old1": {"ip": "10.0.0.99"}}}
+    (inventory / "overlay_state.json").write_text(json.dumps(state))
     proc = play(inventory, "--check", "-e", json.dumps({"overlay_remove": ["old1"]}))
     out = json.loads(proc.stdout)
     check = out["plays"][0]["tasks"][-1]["hosts"]["localhost"]
