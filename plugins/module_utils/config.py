@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from ansible_collections.mesos.overlay.plugins.module_utils.common import OverlayError
+
 RESERVED_NAMES = frozenset(("host", "bridge", "default", "none"))
 MAX_NAME_LENGTH = 13  # 15 (IFNAMSIZ - 1) minus the "m-" / "d-" bridge prefix
 # Matched with fullmatch: the whole string ("$" would let a trailing newline through).
@@ -50,7 +52,7 @@ MAX_NETGROUPS = 12
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
-class ConfigError(ValueError):
+class ConfigError(OverlayError, ValueError):
     """An invalid overlay configuration; the message names field and value."""
 
 
