@@ -9,7 +9,6 @@ MAC or block twice.
 import json
 import multiprocessing
 import time
-from types import SimpleNamespace
 
 import pytest
 from kazoo.client import KazooClient
@@ -25,6 +24,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.state import (
     update,
 )
 from ansible_collections.mesos.overlay.plugins.modules import overlay_allocate
+from allocate_params import allocate_module
 from zookeeper_server import free_port, zookeeper, znode  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.zookeeper
@@ -41,12 +41,7 @@ NETWORK = {
 
 
 def module(check_mode=False, diff=False, **params):
-    full = {"network": NETWORK, "network_file": None, "agents": [], "state_file": None,
-            "prune": False, "remove": [], "state_backend": "file", "zookeeper_hosts": [],
-            "zookeeper_path": None, "zookeeper_timeout": 10.0, "import_state": None,
-            "node_records": {}, "recover": False}
-    full.update(params)
-    return SimpleNamespace(params=full, check_mode=check_mode, _diff=diff)
+    return allocate_module(check_mode, diff, **dict({"network": NETWORK}, **params))
 
 
 def nodes(prefix, count, start=1, net=0):
@@ -233,3 +228,22 @@ def test_two_processes_racing_never_hand_out_anything_twice(zookeeper, znode):
     retried = sum(1 for got in results for attempts, _ in got if attempts > 1)
     print(f"\n{rounds} rounds x 2 processes: {retried} runs lost a race and recomputed")
     assert retried > 0  # the processes did race (about 23 of 50 runs lose one here)
+
+
+def test_moving_a_file_cluster_to_zookeeper_and_back_moves_nothing(zookeeper, znode, tmp_path):
+    on_file = tmp_path / "overlay_state.json"
+    first = overlay_allocate.run(module(state_file=str(on_file), agents=nodes("a", 4)))["allocations"]
+    overlay_allocate.run(module(state_file=str(on_file), remove=["a2"]))  # a hole
+    before = overlay_allocate.run(module(state_file=str(on_file)))["allocations"]
+    moved = overlay_allocate.run(zk(zookeeper, znode, import_state=str(on_file)))
+    assert moved["changed"] and moved["allocations"] == before
+    assert raw(zookeeper, znode) == on_file.read_text()
+    # Life goes on in ZooKeeper: a node joins (a2's hole), then everything moves back.
+    joined = overlay_allocate.run(zk(zookeeper, znode, agents=nodes("b", 1, net=5)))["allocations"]
+    assert joined["b1"]["vtep_ip"] == first["a2"]["vtep_ip"]
+    with _store(zookeeper, znode) as store:
+        document = json.loads(store.read().text)
+    back = tmp_path / "back" / "overlay_state.json"
+    out = overlay_allocate.run(module(state_file=str(back), import_state=document))
+    assert out["allocations"] == joined
+    assert back.read_text() == raw(zookeeper, znode)
