@@ -222,7 +222,7 @@ def load_import(value: Any, network: NetworkConfig, requests: Sequence[NodeReque
 def _check_fits(claim: Claim, network: NetworkConfig) -> None:
     where = claim.source
 
-    def inside(label: str, value: str, net, exact_prefix: bool, version: int) -> None:
+    def inside(label: str, value: str, net, exact_prefix: bool, version: int) -> str:
         if net is None:
             raise ClaimError(f"{where}: {label} {value}: the configuration has no such pool")
         try:
@@ -234,18 +234,19 @@ def _check_fits(claim: Claim, network: NetworkConfig) -> None:
             raise ClaimError(f"{where}: {label} {value} is not an address of {net}")
         if iface.ip in (net.network_address, net.broadcast_address):
             raise ClaimError(f"{where}: {label} {value} is the network or broadcast address of {net}")
+        return f"{iface.ip}/{iface.network.prefixlen}"
 
     if claim.vtep_ip:
-        inside("vtep_ip", claim.vtep_ip, network.vtep_subnet, True, 4)
+        claim.vtep_ip = inside("vtep_ip", claim.vtep_ip, network.vtep_subnet, True, 4)
         mac = vtep_mac(claim.vtep_ip, network.vtep_mac_oui)
-        if claim.vtep_mac and claim.vtep_mac != mac:
+        if claim.vtep_mac and claim.vtep_mac.lower() != mac:
             raise ClaimError(
                 f"{where}: vtep_mac {claim.vtep_mac} is not {mac}, the MAC of vtep_ip"
                 f" {claim.vtep_ip} under vtep_mac_oui {network.vtep_mac_oui}"
             )
         claim.vtep_mac = mac
     if claim.vtep_ip6:
-        inside("vtep_ip6", claim.vtep_ip6, network.vtep_subnet6, True, 6)
+        claim.vtep_ip6 = inside("vtep_ip6", claim.vtep_ip6, network.vtep_subnet6, True, 6)
     for name, entry in claim.overlays.items():
         overlay = network.overlay(name)
         if overlay is None:
@@ -268,6 +269,7 @@ def _check_fits(claim: Claim, network: NetworkConfig) -> None:
                     f"{where}: {name}.{key} {value} is not a /{prefix} block of"
                     f" {net} (overlay {name!r})"
                 )
+            entry[key] = str(block)
 
 
 # ---------------------------------------------------------------------------

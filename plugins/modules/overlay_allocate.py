@@ -233,6 +233,15 @@ network:
   description: The validated, normalised configuration.
   returned: success
   type: dict
+netgroups:
+  description:
+    - The policy ID of every netgroup of C(network.netgroups), a single bit of the
+      VXLAN group policy field; kept in the state and never moved.
+    - With netgroups, every agent's entry of an overlay in RV(allocations) also has
+      C(netgroups), the block of the docker network of that overlay and netgroup.
+  returned: success
+  type: dict
+  sample: {"blue": 1, "red": 2}
 added:
   description: Nodes that got a new allocation.
   returned: success
@@ -298,7 +307,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.takeover import (
 )
 
 
-def _network(params):
+def _load_network(params):
     if params["network_file"]:
         return load_network_file(params["network_file"], params["network"] or {})
     return parse_network(params["network"])
@@ -335,7 +344,7 @@ def _import(value):
 def run(module):
     params = module.params
     requests = [NodeRequest(a["name"], a["ip"], a["role"]) for a in params["agents"]]
-    network = _network(params)
+    network = _load_network(params)
     records = params.get("node_records") or {}
     imported = _import(params.get("import_state"))
     claims = load_import(imported, network, requests) if imported is not None else []
@@ -363,6 +372,7 @@ def run(module):
         "changed": changed,
         "allocations": publish(result.state),
         "network": network.to_dict(),
+        "netgroups": dict(result.state.netgroups),
         "added": result.added,
         "removed": result.removed,
         "updated": result.updated,
