@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.mesos.overlay.plugins.module_utils.config import ConfigError
 from ansible_collections.mesos.overlay.plugins.modules import overlay_allocate
-from ansible_collections.mesos.overlay.plugins.filter.status import node_fact
+from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import node_fact
 from allocate_params import allocate_module
 
 HERE = os.path.dirname(os.path.abspath(__file__))
