@@ -70,11 +70,13 @@ class Claim:
                     yield f"{name}.{key}", self.overlays[name][key]
 
 
-def _items(node: Node) -> Dict[str, str]:
-    out = {key: getattr(node, key) for key in FIELDS if getattr(node, key)}
-    for name, entry in node.overlays.items():
+def _items(node: Any) -> Dict[str, str]:
+    """label -> value of what a node is given: a Node, its dict or a published allocation."""
+    data = node.to_dict() if isinstance(node, Node) else (node or {})
+    out = {key: data.get(key) for key in FIELDS if data.get(key)}
+    for name, entry in (data.get("overlays") or {}).items():
         for key in BLOCK_KEYS:
-            if entry.get(key):
+            if (entry or {}).get(key):
                 out[f"{name}.{key}"] = entry[key]
     return out
 
@@ -339,29 +341,49 @@ def _key(label: str, value: str) -> str:
 # Renumbering
 
 
-def renumbered(state: State, records: Mapping[str, Any], skip: Iterable[str] = ()) -> List[str]:
-    """One line per node whose allocation differs from what its record holds.
+def renumber_line(name: str, record: Any, allocation: Any) -> str:
+    """What ``name`` holds (its record) against what ``allocation`` gives it; '' if no move.
 
     Only values held on both sides count: a node gaining an overlay or IPv6
     is not renumbered, nor one losing an overlay that was removed.
     """
+    claim = claim_from_record(name, record)
+    if claim is None or not allocation:
+        return ""
+    want = _items(allocation)
+    held, would = [], []
+    for label, value in claim.items():
+        if want.get(label) and want[label] != value:
+            held.append((label, value))
+            would.append((label, want[label]))
+    if not held:
+        return ""
+    return f"{name} holds {_describe(held)}; the allocation would give it {_describe(would)}"
+
+
+def renumbered(state: State, records: Mapping[str, Any], skip: Iterable[str] = ()) -> List[str]:
+    """One line per node of ``state`` whose allocation differs from its record."""
     skip = set(skip)
-    lines = []
-    for name in sorted(records):
-        claim = claim_from_record(name, records[name])
-        node = state.nodes.get(name)
-        if claim is None or node is None or name in skip:
-            continue
-        claim.vtep_mac = claim.vtep_mac.lower() if claim.vtep_mac else None
-        want = _items(node)
-        held, would = [], []
-        for label, value in claim.items():
-            if want.get(label) and want[label] != value:
-                held.append((label, value))
-                would.append((label, want[label]))
-        if held:
-            lines.append(f"{name} holds {_describe(held)}; the allocation would give it {_describe(would)}")
-    return lines
+    lines = [renumber_line(name, records[name], state.nodes.get(name))
+             for name in sorted(records) if name not in skip]
+    return [line for line in lines if line]
+
+
+def records_of(names: Iterable[str], hostvars: Mapping[str, Any]) -> Dict[str, Any]:
+    """The records (local fact ``mesos_overlay``) of ``names`` that have one in ``hostvars``."""
+    out = {}
+    for name in names:
+        record = ((hostvars.get(name) or {}).get("ansible_local") or {}).get("mesos_overlay")
+        if isinstance(record, Mapping) and (record.get("vtep") or {}).get("ip"):
+            out[name] = dict(record)
+    return out
+
+
+RESOLVE = (
+    "To keep the addresses, run again with overlay_recover: true (recover), which rebuilds the"
+    " state from the nodes' records; to renumber a node on purpose, release it first"
+    " (playbooks/remove_agents.yml), which takes its overlay and its containers' addresses away."
+)
 
 
 def renumbering_message(lines: Sequence[str], store: str) -> str:
@@ -369,8 +391,5 @@ def renumbering_message(lines: Sequence[str], store: str) -> str:
         f"refusing to renumber {len(lines)} node(s), nothing was written or touched: "
         + "; ".join(lines)
         + f". The state ({store}) does not record what these nodes hold (lost, replaced by an"
-        " older copy, or another cluster's). To keep their addresses, run again with"
-        " overlay_recover: true (recover), which rebuilds the state from the nodes' records;"
-        " to renumber a node on purpose, release it first (playbooks/remove_agents.yml), which"
-        " takes its overlay and its containers' addresses away."
+        " older copy, or another cluster's). " + RESOLVE
     )
