@@ -8,6 +8,9 @@ MAC or block twice.
 
 import json
 import multiprocessing
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -28,6 +31,7 @@ from allocate_params import allocate_module
 from zookeeper_server import free_port, zookeeper, znode  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.zookeeper
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 
 NETWORK = {
     "vtep_subnet": "44.128.0.0/20",
@@ -247,3 +251,21 @@ def test_moving_a_file_cluster_to_zookeeper_and_back_moves_nothing(zookeeper, zn
     out = overlay_allocate.run(module(state_file=str(back), import_state=document))
     assert out["allocations"] == joined
     assert back.read_text() == raw(zookeeper, znode)
+
+
+@pytest.mark.playbook
+def test_the_overlay_state_lookup_reads_either_store(zookeeper, znode, tmp_path):
+    overlay_allocate.run(zk(zookeeper, znode, agents=nodes("a", 2)))
+    expr = ("{{ [lookup('mesos.overlay.overlay_state', backend='zookeeper', zookeeper_hosts=['%s'],"
+            " zookeeper_path='%s'), lookup('mesos.overlay.overlay_state', state_file='%s')] }}"
+            % (zookeeper, znode, tmp_path / "none.json"))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+               ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost",
+                           "-i", "localhost,", "-c", "local", "-m", "ansible.builtin.debug",
+                           "-a", json.dumps({"msg": expr})],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    document, nothing = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"]
+    assert document == json.loads(raw(zookeeper, znode))
+    assert nothing is None
