@@ -10,7 +10,7 @@ import sys
 import pytest
 from kazoo.client import KazooClient
 
-from zookeeper_server import zookeeper, znode  # noqa: F401  (fixtures)
+from zookeeper_server import zookeeper, znode  # noqa: F401 pylint: disable=unused-import
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 pytestmark = [pytest.mark.playbook, pytest.mark.zookeeper]
@@ -85,7 +85,7 @@ def test_two_runs_from_two_checkouts_at_once_give_the_same_result(zookeeper, zno
 def test_two_limited_runs_at_once_share_the_pools(zookeeper, znode, checkouts):
     procs = [start(checkouts[0], zookeeper, znode, "--limit", "master1,a1"),
              start(checkouts[1], zookeeper, znode, "--limit", "a2,a3")]
-    (first, _), (second, _) = [outcome(p) for p in procs]
+    (first, _shown), (second, _shown) = [outcome(p) for p in procs]
     state = stored(zookeeper, znode)
     assert sorted(state["nodes"]) == ["a1", "a2", "a3", "master1"]
     vteps = [n["vtep_ip"] for n in state["nodes"].values()]

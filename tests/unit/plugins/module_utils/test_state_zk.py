@@ -21,14 +21,13 @@ from ansible_collections.mesos.overlay.plugins.module_utils.allocator import All
 from ansible_collections.mesos.overlay.plugins.module_utils.config import parse_network
 from ansible_collections.mesos.overlay.plugins.module_utils.state import (
     StateFileError,
-    StateStore,
     open_store,
     serialize,
     update,
 )
 from ansible_collections.mesos.overlay.plugins.modules import overlay_allocate
 from allocate_params import allocate_module
-from zookeeper_server import free_port, zookeeper, znode  # noqa: F401  (fixtures)
+from zookeeper_server import free_port, zookeeper, znode  # noqa: F401 pylint: disable=unused-import
 
 pytestmark = pytest.mark.zookeeper
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
@@ -209,7 +208,7 @@ def test_two_processes_racing_never_hand_out_anything_twice(zookeeper, znode):
              for prefix, net in (("x", 1), ("y", 2))]
     for proc in procs:
         proc.start()
-    results = [queue.get(timeout=120) for _ in procs]
+    results = [queue.get(timeout=120) for _proc in procs]
     for proc in procs:
         proc.join(10)
         assert proc.exitcode == 0
@@ -229,7 +228,7 @@ def test_two_processes_racing_never_hand_out_anything_twice(zookeeper, znode):
         for _attempts, allocations in got:
             for name, alloc in allocations.items():
                 assert published[name] == alloc
-    retried = sum(1 for got in results for attempts, _ in got if attempts > 1)
+    retried = sum(1 for got in results for attempts, _allocs in got if attempts > 1)
     print(f"\n{rounds} rounds x 2 processes: {retried} runs lost a race and recomputed")
     assert retried > 0  # the processes did race (about 23 of 50 runs lose one here)
 
