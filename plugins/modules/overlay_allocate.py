@@ -276,114 +276,10 @@ attempts:
   type: int
 """
 
-import json
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
-    AllocationError,
-    Allocator,
-    NodeRequest,
-    publish,
-)
-from ansible_collections.mesos.overlay.plugins.module_utils.config import (
-    ConfigError,
-    load_network_file,
-    parse_network,
-)
-from ansible_collections.mesos.overlay.plugins.module_utils.state import (
-    BACKENDS,
-    StateFileError,
-    open_store,
-    update,
-)
-from ansible_collections.mesos.overlay.plugins.module_utils.takeover import (
-    ClaimError,
-    claims_from_records,
-    load_import,
-    renumbered,
-    renumbering_message,
-    seed,
-)
-
-
-def _load_network(params):
-    if params["network_file"]:
-        return load_network_file(params["network_file"], params["network"] or {})
-    return parse_network(params["network"])
-
-
-def _diff(before_state, after_state, names):
-    before = publish(before_state) if before_state.network else {}
-    after = publish(after_state)
-    diff = {
-        "before": {"nodes": {n: before[n] for n in names if n in before}},
-        "after": {"nodes": {n: after[n] for n in names if n in after}},
-    }
-    old_net = before_state.network.to_dict() if before_state.network else None
-    new_net = after_state.network.to_dict()
-    if old_net != new_net:
-        diff["before"]["network"] = old_net
-        diff["after"]["network"] = new_net
-    return diff
-
-
-def _import(value):
-    """import_state: the document itself, or a path to it."""
-    if value is None or isinstance(value, dict):
-        return value
-    try:
-        with open(value, encoding="utf-8") as handle:
-            return json.load(handle)
-    except OSError as exc:
-        raise ClaimError(f"import_state: cannot read {value!r}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ClaimError(f"import_state: {value!r} is not valid JSON: {exc}") from None
-
-
-def run(module):
-    params = module.params
-    requests = [NodeRequest(a["name"], a["ip"], a["role"]) for a in params["agents"]]
-    network = _load_network(params)
-    records = params.get("node_records") or {}
-    imported = _import(params.get("import_state"))
-    claims = load_import(imported, network, requests) if imported is not None else []
-    if params.get("recover"):
-        claims += claims_from_records(records, requests)
-
-    with open_store(params.get("state_backend") or "file", params.get("state_file"),
-                    params.get("zookeeper_hosts") or [], params.get("zookeeper_path"),
-                    params.get("zookeeper_timeout") or 10.0) as store:
-
-        def allocate(old):
-            state = old.copy()
-            seeded = seed(state, network, claims)
-            result = Allocator(network, state).allocate(requests, params["remove"], params["prune"])
-            lines = renumbered(result.state, records, skip=params["remove"])
-            if lines:
-                raise ClaimError(renumbering_message(lines, store.describe()))
-            return result.state, (result, seeded)
-
-        snap, _new, (result, seeded), changed = update(store, allocate, write=not module.check_mode)
-        where = store.describe()
-
-    old = snap.state
-    out = {
-        "changed": changed,
-        "allocations": publish(result.state),
-        "network": network.to_dict(),
-        "netgroups": dict(result.state.netgroups),
-        "added": result.added,
-        "removed": result.removed,
-        "updated": result.updated,
-        "seeded": seeded,
-        "state_file": params.get("state_file"),
-        "state_store": where,
-        "attempts": snap.attempt,
-    }
-    if module._diff and changed:
-        out["diff"] = _diff(old, result.state, seeded + result.removed + result.updated + result.added)
-    return out
+from ansible_collections.mesos.overlay.plugins.module_utils.allocate import run_allocate
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
 
 
 def main():
@@ -402,7 +298,7 @@ def main():
                 ),
             ),
             state_file=dict(type="path"),
-            state_backend=dict(type="str", default="file", choices=list(BACKENDS)),
+            state_backend=dict(type="str", default="file", choices=["file", "zookeeper"]),
             zookeeper_hosts=dict(type="list", elements="str", default=[]),
             zookeeper_path=dict(type="str", default="/mesos-overlay/state"),
             zookeeper_timeout=dict(type="float", default=10.0),
@@ -417,10 +313,7 @@ def main():
                      ("state_backend", "zookeeper", ("zookeeper_hosts",))],
         supports_check_mode=True,
     )
-    try:
-        module.exit_json(**run(module))
-    except (ConfigError, AllocationError, StateFileError) as exc:
-        module.fail_json(msg=str(exc))
+    run_module(module, run_allocate)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""overlay_allocate's parameters with every option at its default, for run()."""
+"""overlay_allocate's parameters with every option at its default, for run_allocate()."""
 
 from types import SimpleNamespace
 
@@ -10,5 +10,5 @@ DEFAULTS = {
 
 
 def allocate_module(check_mode=False, diff=False, **params):
-    """What overlay_allocate.run() reads from an AnsibleModule."""
+    """What run_allocate() reads from an AnsibleModule."""
     return SimpleNamespace(params=dict(DEFAULTS, **params), check_mode=check_mode, _diff=diff)

@@ -25,7 +25,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.state import (
     serialize,
     update,
 )
-from ansible_collections.mesos.overlay.plugins.modules import overlay_allocate
+from ansible_collections.mesos.overlay.plugins.module_utils.allocate import run_allocate
 from allocate_params import allocate_module
 from zookeeper_server import free_port, zookeeper, znode  # noqa: F401 pylint: disable=unused-import
 
@@ -68,29 +68,29 @@ def zk(hosts, path, **params):
 
 def test_the_znode_holds_the_file_document_byte_for_byte(zookeeper, znode, tmp_path):
     agents = nodes("a", 3)
-    on_file = overlay_allocate.run(module(state_file=str(tmp_path / "s.json"), agents=agents))
-    on_zk = overlay_allocate.run(zk(zookeeper, znode, agents=agents))
+    on_file = run_allocate(module(state_file=str(tmp_path / "s.json"), agents=agents))
+    on_zk = run_allocate(zk(zookeeper, znode, agents=agents))
     assert on_zk["changed"] and on_zk["attempts"] == 1
     assert on_zk["allocations"] == on_file["allocations"]
     assert raw(zookeeper, znode) == (tmp_path / "s.json").read_text()
     assert on_zk["state_store"] == f"zookeeper {zookeeper} znode {znode!r}"
-    again = overlay_allocate.run(zk(zookeeper, znode, agents=agents[::-1]))
+    again = run_allocate(zk(zookeeper, znode, agents=agents[::-1]))
     assert not again["changed"]
 
 
 def test_a_rerun_does_not_write_the_znode(zookeeper, znode):
-    overlay_allocate.run(zk(zookeeper, znode, agents=nodes("a", 2)))
+    run_allocate(zk(zookeeper, znode, agents=nodes("a", 2)))
     client = KazooClient(hosts=zookeeper)
     client.start(timeout=10)
     version = client.get(znode)[1].version
-    overlay_allocate.run(zk(zookeeper, znode, agents=nodes("a", 2)))
+    run_allocate(zk(zookeeper, znode, agents=nodes("a", 2)))
     assert client.get(znode)[1].version == version
     client.stop()
     client.close()
 
 
 def test_check_mode_writes_nothing_and_diff_shows_the_change(zookeeper, znode):
-    out = overlay_allocate.run(zk(zookeeper, znode, check_mode=True, diff=True, agents=nodes("a", 2)))
+    out = run_allocate(zk(zookeeper, znode, check_mode=True, diff=True, agents=nodes("a", 2)))
     assert out["changed"] and set(out["diff"]["after"]["nodes"]) == {"a1", "a2"}
     client = KazooClient(hosts=zookeeper)
     client.start(timeout=10)
@@ -148,7 +148,7 @@ def test_connection_errors_name_the_hosts_and_what_failed():
     port = free_port()
     started = time.monotonic()
     with pytest.raises(StateFileError) as err:
-        overlay_allocate.run(module(state_backend="zookeeper", zookeeper_hosts=[f"127.0.0.1:{port}"],
+        run_allocate(module(state_backend="zookeeper", zookeeper_hosts=[f"127.0.0.1:{port}"],
                                     zookeeper_timeout=1.0, agents=nodes("a", 1)))
     assert time.monotonic() - started < 10
     assert f"zookeeper_hosts 127.0.0.1:{port}: no ZooKeeper session within 1 s" in str(err.value)
@@ -181,7 +181,7 @@ def test_ten_thousand_nodes_fit_one_znode(zookeeper, znode):
                          dict(NETWORK["overlays"][1], subnet="10.0.0.0/8")])
     agents = nodes("agent", 10000)
     started = time.monotonic()
-    out = overlay_allocate.run(zk(zookeeper, znode, network=big, agents=agents))
+    out = run_allocate(zk(zookeeper, znode, network=big, agents=agents))
     elapsed = time.monotonic() - started
     assert len(out["allocations"]) == 10000
     with _store(zookeeper, znode) as store:
@@ -195,7 +195,7 @@ def _race(hosts, path, prefix, net, rounds, per_round, barrier, queue):
     for round_ in range(rounds):
         barrier.wait()
         agents = nodes(prefix, per_round * (round_ + 1), net=net)
-        out = overlay_allocate.run(zk(hosts, path, agents=agents))
+        out = run_allocate(zk(hosts, path, agents=agents))
         got.append((out["attempts"], {n: out["allocations"][n] for n in (a["name"] for a in agents)}))
     queue.put(got)
 
@@ -223,7 +223,7 @@ def test_two_processes_racing_never_hand_out_anything_twice(zookeeper, znode):
             assert key not in seen, f"{key} held by {seen.get(key)} and {name}"
             seen[key] = name
     # What each process was told is what the state holds: nothing moved afterwards.
-    published = overlay_allocate.run(zk(zookeeper, znode, check_mode=True))["allocations"]
+    published = run_allocate(zk(zookeeper, znode, check_mode=True))["allocations"]
     for got in results:
         for _attempts, allocations in got:
             for name, alloc in allocations.items():
@@ -235,26 +235,26 @@ def test_two_processes_racing_never_hand_out_anything_twice(zookeeper, znode):
 
 def test_moving_a_file_cluster_to_zookeeper_and_back_moves_nothing(zookeeper, znode, tmp_path):
     on_file = tmp_path / "overlay_state.json"
-    first = overlay_allocate.run(module(state_file=str(on_file), agents=nodes("a", 4)))["allocations"]
-    overlay_allocate.run(module(state_file=str(on_file), remove=["a2"]))  # a hole
-    before = overlay_allocate.run(module(state_file=str(on_file)))["allocations"]
-    moved = overlay_allocate.run(zk(zookeeper, znode, import_state=str(on_file)))
+    first = run_allocate(module(state_file=str(on_file), agents=nodes("a", 4)))["allocations"]
+    run_allocate(module(state_file=str(on_file), remove=["a2"]))  # a hole
+    before = run_allocate(module(state_file=str(on_file)))["allocations"]
+    moved = run_allocate(zk(zookeeper, znode, import_state=str(on_file)))
     assert moved["changed"] and moved["allocations"] == before
     assert raw(zookeeper, znode) == on_file.read_text()
     # Life goes on in ZooKeeper: a node joins (a2's hole), then everything moves back.
-    joined = overlay_allocate.run(zk(zookeeper, znode, agents=nodes("b", 1, net=5)))["allocations"]
+    joined = run_allocate(zk(zookeeper, znode, agents=nodes("b", 1, net=5)))["allocations"]
     assert joined["b1"]["vtep_ip"] == first["a2"]["vtep_ip"]
     with _store(zookeeper, znode) as store:
         document = json.loads(store.read().text)
     back = tmp_path / "back" / "overlay_state.json"
-    out = overlay_allocate.run(module(state_file=str(back), import_state=document))
+    out = run_allocate(module(state_file=str(back), import_state=document))
     assert out["allocations"] == joined
     assert back.read_text() == raw(zookeeper, znode)
 
 
 @pytest.mark.playbook
 def test_the_overlay_state_lookup_reads_either_store(zookeeper, znode, tmp_path):
-    overlay_allocate.run(zk(zookeeper, znode, agents=nodes("a", 2)))
+    run_allocate(zk(zookeeper, znode, agents=nodes("a", 2)))
     expr = ("{{ [lookup('mesos.overlay.overlay_state', backend='zookeeper', zookeeper_hosts=['%s'],"
             " zookeeper_path='%s'), lookup('mesos.overlay.overlay_state', state_file='%s')] }}"
             % (zookeeper, znode, tmp_path / "none.json"))

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ansible_collections.mesos.overlay.plugins.module_utils.config import ConfigError
-from ansible_collections.mesos.overlay.plugins.modules import overlay_allocate
+from ansible_collections.mesos.overlay.plugins.module_utils.allocate import run_allocate
 from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import node_fact
 from allocate_params import allocate_module
 
@@ -30,7 +30,7 @@ NEW = {"name": "agent-new", "ip": "10.0.0.20", "role": "agent"}
 def run(state, **params):
     params.setdefault("network", NETWORK)
     params.setdefault("agents", CLUSTER)
-    return overlay_allocate.run(allocate_module(state_file=str(state), **params))
+    return run_allocate(allocate_module(state_file=str(state), **params))
 
 
 def digest(path):
