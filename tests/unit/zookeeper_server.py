@@ -85,6 +85,19 @@ class ZooKeeperServer:
         self.proc = None
 
 
+def read_znode(hosts, path):
+    """The text a znode holds, read with a client of its own."""
+    from kazoo.client import KazooClient  # pylint: disable=import-outside-toplevel
+
+    client = KazooClient(hosts=hosts)
+    client.start(timeout=10)
+    try:
+        return client.get(path)[0].decode()
+    finally:
+        client.stop()
+        client.close()
+
+
 @pytest.fixture(scope="session")
 def zookeeper(tmp_path_factory):
     """``host:port`` of a running ZooKeeper server, for the whole session."""

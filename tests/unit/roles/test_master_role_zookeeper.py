@@ -8,9 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from kazoo.client import KazooClient
 
-from zookeeper_server import zookeeper, znode  # noqa: F401 pylint: disable=unused-import
+from zookeeper_server import read_znode, zookeeper, znode  # noqa: F401 pylint: disable=unused-import
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 pytestmark = [pytest.mark.playbook, pytest.mark.zookeeper]
@@ -54,13 +53,7 @@ def outcome(proc):
 
 
 def stored(hosts, path):
-    client = KazooClient(hosts=hosts)
-    client.start(timeout=10)
-    try:
-        return json.loads(client.get(path)[0])
-    finally:
-        client.stop()
-        client.close()
+    return json.loads(read_znode(hosts, path))
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.state import (
 )
 from ansible_collections.mesos.overlay.plugins.module_utils.allocate import run_allocate
 from allocate_params import allocate_module
-from zookeeper_server import free_port, zookeeper, znode  # noqa: F401 pylint: disable=unused-import
+from zookeeper_server import free_port, read_znode, zookeeper, znode  # noqa: F401 pylint: disable=unused-import
 
 pytestmark = pytest.mark.zookeeper
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
@@ -53,13 +53,7 @@ def nodes(prefix, count, start=1, net=0):
 
 
 def raw(hosts, path):
-    client = KazooClient(hosts=hosts)
-    client.start(timeout=10)
-    try:
-        return client.get(path)[0].decode()
-    finally:
-        client.stop()
-        client.close()
+    return read_znode(hosts, path)
 
 
 def zk(hosts, path, **params):
