@@ -29,6 +29,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
     Node,
     NodeRequest,
     State,
+    halves,
     vtep_mac,
 )
 from ansible_collections.mesos.overlay.plugins.module_utils.config import (
@@ -169,8 +170,27 @@ def _dump_overlay(claim: Claim, entry: Any, where: str) -> None:
             raise ClaimError(f"{where}: overlay {name!r} has {key} {value}, another overlay {held}")
         setattr(claim, key, value)
     blocks = {key: entry.get(key) for key in BLOCK_KEYS}
+    for key, ip_key in (("subnet", "ip"), ("subnet6", "ip6")):
+        _check_halves(f"{where}: overlay {name!r}", blocks[key], entry, ip_key)
     if blocks["subnet"] or blocks["subnet6"]:
         claim.overlays[name] = blocks
+
+
+def _check_halves(where: str, block: Optional[str], entry: Mapping[str, Any], ip_key: str) -> None:
+    """The dump's bridges must be the block's halves (lower Mesos, upper Docker), as here."""
+    if not block:
+        return
+    try:
+        want = [ipaddress.ip_network(h) for h in halves(str(ipaddress.ip_network(block)))]
+    except ValueError:
+        return  # the block itself is refused with its reason when the claim is checked
+    for index, bridge in enumerate(("mesos_bridge", "docker_bridge")):
+        got = (entry.get(bridge) or {}).get(ip_key)
+        if got and ipaddress.ip_network(got, strict=False) != want[index]:
+            raise ClaimError(
+                f"{where}: {bridge}.{ip_key} {got} is not {want[index]}, the"
+                f" {'lower' if index == 0 else 'upper'} half of {block}"
+            )
 
 
 def claims_from_document(doc: Mapping[str, Any], source: str = "import_state") -> List[Claim]:

@@ -101,6 +101,12 @@ def _set_vtep(dump, agent, value):
         entry["backend"]["vxlan"]["vtep_mac"] = "70:b3:d5:80:00:" + value.split("/")[0].split(".")[-1].zfill(2)
 
 
+def _set_block(dump, agent, subnet):
+    entry = dump["agents"][agent]["overlays"][0]
+    entry.update(subnet=subnet)
+    del entry["mesos_bridge"], entry["docker_bridge"]
+
+
 CONFLICTS = [
     (lambda d: d["network"].update(vtep_subnet="44.128.0.0/16"),
      "network vtep_subnet: 44.128.0.0/16 in the dump, 44.128.0.0/20 in the configuration"),
@@ -111,13 +117,16 @@ CONFLICTS = [
     (lambda d: _set_vtep(d, 0, "44.128.0.2/20"),
      "agent-b claims vtep_ip 44.128.0.2/20, which agent-a holds .* two nodes cannot hold one address"),
     (lambda d: _set_vtep(d, 0, "44.129.0.7/20"), "vtep_ip 44.129.0.7/20 is not an address of 44.128.0.0/20"),
-    (lambda d: d["agents"][1]["overlays"][0].update(subnet="9.0.3.0/24"),
+    (lambda d: _set_block(d, 1, "9.0.3.0/24"),
      "agent-a claims dcos.subnet 9.0.3.0/24, which agent-b holds|agent-b claims dcos.subnet 9.0.3.0/24"),
-    (lambda d: d["agents"][1]["overlays"][0].update(subnet="9.0.3.0/25"),
+    (lambda d: _set_block(d, 1, "9.0.3.0/25"),
      "dcos.subnet 9.0.3.0/25 is not a /24 block of 9.0.0.0/8"),
     (lambda d: d["agents"][2]["overlays"][0]["backend"]["vxlan"].update(vtep_mac="70:b3:d5:80:00:09"),
      "vtep_mac 70:b3:d5:80:00:09 is not 70:b3:d5:80:00:01, the MAC of vtep_ip 44.128.0.1/20"),
     (lambda d: d.pop("agents"), r"not a dump of /overlay-master/state \(no 'agents' list\)"),
+    (lambda d: d["agents"][0]["overlays"][1]["docker_bridge"].update(ip6="fd01:b:0:0:3::/81"),
+     r"agents\[0\]: overlay 'dcos6': docker_bridge.ip6 fd01:b:0:0:3::/81 is not"
+     r" fd01:b::3:8000:0:0/81, the upper half of fd01:b::3:0:0:0/80"),
 ]
 
 
