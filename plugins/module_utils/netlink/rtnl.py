@@ -6,9 +6,10 @@
 :class:`Netlink` sends dumps (kernel-side filtered where the kernel can),
 single requests with an acknowledgement, and batches of many requests per
 ``sendto`` (only the last asks for an ack); the message layouts are
-``struct`` formats named after their C structs.  Devices are read with
-pyroute2's ``ifinfmsg`` (one message, many nested attributes);
-:data:`HAS_PYROUTE2` tells whether pyroute2 was found.
+``struct`` formats named after their C structs.  A device and its
+addresses (one message each, many nested attributes) go through pyroute2's
+``ifinfmsg`` and ``ifaddrmsg``; :data:`HAS_PYROUTE2` tells whether pyroute2
+was found.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import socket
 import struct
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from ansible_collections.mesos.overlay.plugins.module_utils.common import MissingLibrary, OverlayError
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.constants import (
     AF_INET,
     AF_INET6,
@@ -66,7 +68,7 @@ U32 = struct.Struct("=I")
 NLMSGERR = struct.Struct("=i")
 
 
-class NetlinkError(OSError):
+class NetlinkError(OverlayError, OSError):
     """A request the kernel refused; ``str()`` names what was asked."""
 
     def __init__(self, err: int, what: str, extack: str = "") -> None:
@@ -80,6 +82,9 @@ class NetlinkError(OSError):
 
     def __str__(self) -> str:
         return self.args[1]
+
+    def fail_fields(self) -> Dict[str, Any]:
+        return {"errno": self.err}
 
 
 # ---------------------------------------------------------------------------
@@ -148,8 +153,11 @@ class Netlink:
         for opt in (NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK):
             try:
                 self.sock.setsockopt(SOL_NETLINK, opt, 1)
-            except OSError:  # older kernels: no extack / no strict dumps
-                pass
+            except OSError as exc:
+                # ENOPROTOOPT: an older kernel without extended acks or strict
+                # dumps; the replies are still read correctly without them.
+                if exc.errno != errno_mod.ENOPROTOOPT:
+                    raise
         self.sock.bind((0, 0))
         self._seq = 0
         self._buf = bytearray(1 << 20)
@@ -302,8 +310,10 @@ class Netlink:
 
 
 def require_pyroute2() -> None:
+    """Raise :class:`MissingLibrary` on a host without pyroute2 (the first
+    step of the modules, and of everything that encodes a device)."""
     if not HAS_PYROUTE2:
-        raise ImportError(f"pyroute2 is required: {PYROUTE2_IMPORT_ERROR}")
+        raise MissingLibrary("pyroute2 (Debian/Ubuntu: python3-pyroute2)", PYROUTE2_IMPORT_ERROR)
 
 
 def get_link(nl: Netlink, name: str) -> Optional[Any]:
@@ -326,3 +336,25 @@ def get_link(nl: Netlink, name: str) -> Optional[Any]:
 def link_index(nl: Netlink, name: str) -> Optional[int]:
     msg = get_link(nl, name)
     return None if msg is None else int(msg["index"])
+
+
+# ---------------------------------------------------------------------------
+# Messages encoded by pyroute2's classes (one per device or address).
+
+
+def encode_body(msg: Any) -> bytes:
+    """The body (the header cut off) of a pyroute2 message."""
+    msg.encode()
+    return bytes(msg.data)[16:]
+
+
+def addr_body(ifindex: int, addr: Tuple[bytes, int]) -> bytes:
+    require_pyroute2()
+    ip, plen = addr
+    msg = ifaddrmsg()
+    msg["family"] = family_of(ip)
+    msg["prefixlen"] = plen
+    msg["index"] = ifindex
+    text = ip_text(ip)
+    msg["attrs"] = [("IFA_LOCAL", text), ("IFA_ADDRESS", text)] if len(ip) == 4 else [("IFA_ADDRESS", text)]
+    return encode_body(msg)

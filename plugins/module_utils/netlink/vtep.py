@@ -47,11 +47,11 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.inputs impor
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import (
     IFADDRMSG,
     IFINFOMSG,
+    addr_body,
+    encode_body,
     Netlink,
     NetlinkError,
-    family_of,
     get_link,
-    ifaddrmsg,
     ifinfmsg,
     ip_text,
     link_index,
@@ -130,7 +130,7 @@ def parse_vtep_spec(
 def _mac_from(value: Any) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
-    if isinstance(value, str) and MAC_RE.match(value):
+    if isinstance(value, str) and MAC_RE.fullmatch(value):
         return bytes.fromhex(value.replace(":", "").replace("-", ""))
     return b""
 
@@ -178,7 +178,9 @@ def read_vtep(nl: Netlink, name: str) -> Optional[VtepState]:
     try:
         with open(_ipv6_disabled_path(name), encoding="ascii") as fh:
             disabled = fh.read().strip() == "1"
-    except OSError:
+    except FileNotFoundError:
+        # no per-device IPv6 settings: the kernel has no IPv6 (ipv6.disable=1),
+        # so there is nothing to turn back on
         pass
     return VtepState(
         ifindex=ifindex,
@@ -295,11 +297,6 @@ def describe_spec(spec: Optional[VtepSpec], mtu_now: Optional[int]) -> Dict[str,
     }
 
 
-def _encode(msg: Any) -> bytes:
-    msg.encode()
-    return bytes(msg.data)
-
-
 def create_link_body(spec: VtepSpec) -> bytes:
     """RTM_NEWLINK body for the device, as dcos-net made it (pyroute2)."""
     require_pyroute2()
@@ -326,23 +323,11 @@ def create_link_body(spec: VtepSpec) -> bytes:
         attrs.append(("IFLA_MTU", spec.mtu))
     attrs.append(("IFLA_LINKINFO", {"attrs": [("IFLA_INFO_KIND", "vxlan"), ("IFLA_INFO_DATA", {"attrs": vxlan})]}))
     msg["attrs"] = attrs
-    return _encode(msg)[16:]
+    return encode_body(msg)
 
 
 def set_up_body(ifindex: int) -> bytes:
     return IFINFOMSG.pack(0, 0, ifindex, IFF_UP, IFF_UP)
-
-
-def addr_body(ifindex: int, addr: Tuple[bytes, int]) -> bytes:
-    require_pyroute2()
-    ip, plen = addr
-    msg = ifaddrmsg()
-    msg["family"] = family_of(ip)
-    msg["prefixlen"] = plen
-    msg["index"] = ifindex
-    text = ip_text(ip)
-    msg["attrs"] = [("IFA_LOCAL", text), ("IFA_ADDRESS", text)] if len(ip) == 4 else [("IFA_ADDRESS", text)]
-    return _encode(msg)[16:]
 
 
 def apply_vtep(nl: Netlink, spec: Optional[VtepSpec], state: Optional[VtepState], plan: VtepPlan) -> None:
@@ -397,3 +382,33 @@ def reconcile_vtep(spec: Optional[VtepSpec], name: str = DEFAULT_DEVICE, check: 
     finally:
         if own:
             nl.close()
+
+
+def run_vtep(module: Any) -> Dict[str, Any]:
+    """The ``overlay_vtep`` module: check the input, reconcile the device
+    (nothing written in check mode), return what it is (or would be)."""
+    require_pyroute2()
+    p = module.params
+    name = parse_ifname("name", p["name"])
+    spec = None
+    if p["state"] == "present":
+        spec = parse_vtep_spec(
+            name=p["name"],
+            vni=p["vni"],
+            port=p["port"],
+            mac=p["mac"],
+            address=p["address"],
+            address6=p["address6"],
+            mtu=p["mtu"],
+            gbp=p.get("gbp", False),
+        )
+    result = reconcile_vtep(spec, name=name, check=module.check_mode)
+    out = {
+        "changed": result.changed,
+        "device": result.after,
+        "recreated": bool(result.reasons),
+        "reasons": result.reasons,
+    }
+    if module._diff:
+        out["diff"] = {"before": result.before, "after": result.after}
+    return out

@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright: mesos.overlay developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``overlay_allocate`` module's run, on the controller: configuration,
+allocator and state store together.  Shared by every backend (it knows no
+data plane)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List
+
+from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
+    Allocator,
+    NodeRequest,
+    State,
+    publish,
+)
+from ansible_collections.mesos.overlay.plugins.module_utils.config import (
+    NetworkConfig,
+    load_network_file,
+    parse_network,
+)
+from ansible_collections.mesos.overlay.plugins.module_utils.state import (
+    open_store,
+    update,
+)
+from ansible_collections.mesos.overlay.plugins.module_utils.takeover import (
+    ClaimError,
+    claims_from_records,
+    load_import,
+    renumbered,
+    renumbering_message,
+    seed,
+)
+
+
+def _load_network(params: Dict[str, Any]) -> NetworkConfig:
+    if params["network_file"]:
+        return load_network_file(params["network_file"], params["network"] or {})
+    return parse_network(params["network"])
+
+
+def _diff(before_state: State, after_state: State, names: List[str]) -> Dict[str, Any]:
+    before = publish(before_state) if before_state.network else {}
+    after = publish(after_state)
+    diff = {
+        "before": {"nodes": {n: before[n] for n in names if n in before}},
+        "after": {"nodes": {n: after[n] for n in names if n in after}},
+    }
+    old_net = before_state.network.to_dict() if before_state.network else None
+    new_net = after_state.network.to_dict()
+    if old_net != new_net:
+        diff["before"]["network"] = old_net
+        diff["after"]["network"] = new_net
+    return diff
+
+
+def _import(value: Any) -> Any:
+    """import_state: the document itself, or a path to it."""
+    if value is None or isinstance(value, dict):
+        return value
+    try:
+        with open(value, encoding="utf-8") as handle:
+            return json.load(handle)
+    except OSError as exc:
+        raise ClaimError(f"import_state: cannot read {value!r}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ClaimError(f"import_state: {value!r} is not valid JSON: {exc}") from None
+
+
+def run_allocate(module: Any) -> Dict[str, Any]:
+    """The ``overlay_allocate`` module: the stored state (have), the
+    configuration and the nodes (want), the allocator's new state (the plan),
+    written unless in check mode (under the file's lock, or compare-and-set in
+    ZooKeeper, re-reading and recomputing after a lost race); returns the
+    allocations.  Claims (``import_state``, the nodes' records with
+    ``recover``) are seeded first; a node whose allocation differs from its
+    record fails the run before anything is written."""
+    params = module.params
+    requests = [NodeRequest(a["name"], a["ip"], a["role"]) for a in params["agents"]]
+    network = _load_network(params)
+    records = params.get("node_records") or {}
+    imported = _import(params.get("import_state"))
+    claims = load_import(imported, network, requests) if imported is not None else []
+    if params.get("recover"):
+        claims += claims_from_records(records, requests)
+
+    with open_store(params.get("state_backend") or "file", params.get("state_file"),
+                    params.get("zookeeper_hosts") or [], params.get("zookeeper_path"),
+                    params.get("zookeeper_timeout") or 10.0) as store:
+
+        def allocate(old: State):
+            state = old.copy()
+            seeded = seed(state, network, claims)
+            result = Allocator(network, state).allocate(requests, params["remove"], params["prune"])
+            lines = renumbered(result.state, records, skip=params["remove"])
+            if lines:
+                raise ClaimError(renumbering_message(lines, store.describe()))
+            return result.state, (result, seeded)
+
+        snap, _new, (result, seeded), changed = update(store, allocate, write=not module.check_mode)
+        where = store.describe()
+
+    out = {
+        "changed": changed,
+        "allocations": publish(result.state),
+        "network": network.to_dict(),
+        "netgroups": dict(result.state.netgroups),
+        "added": result.added,
+        "removed": result.removed,
+        "updated": result.updated,
+        "seeded": seeded,
+        "state_file": params.get("state_file"),
+        "state_store": where,
+        "attempts": snap.attempt,
+    }
+    if module._diff and changed:
+        out["diff"] = _diff(snap.state, result.state, seeded + result.removed + result.updated + result.added)
+    return out
