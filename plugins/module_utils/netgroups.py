@@ -175,7 +175,11 @@ def _hex(value: int) -> str:
 
 
 def chain_rules(spec: Spec) -> Dict[Tuple[str, str], List[Rule]]:
-    """The full content of our three chains, as iptables-save prints them back."""
+    """The full content of our chains, as iptables-save prints them back.
+
+    The mangle chains (marking and masks) only with netgroups; the filter chain
+    whenever there is a netgroup or an isolated overlay.
+    """
     mark: List[Rule] = [("-i", spec.vtep) + _c() + ("-j", "MARK", "--set-xmark", f"0x0/{_hex(0xFFFFFFFF & ~OWN_MASK)}")]
     for g in spec.groups:
         mark.append(("!", "-i", spec.vtep, "-m", "set", "--match-set", g.set, "src") + _c(g.name)
@@ -192,7 +196,10 @@ def chain_rules(spec: Spec) -> Dict[Tuple[str, str], List[Rule]]:
                     + _c(g.name) + ("-j", "RETURN"))
     for g in spec.groups:
         filt.append(("-m", "set", "--match-set", g.set, "dst") + _c(g.name) + ("-j", "DROP"))
-    return {("mangle", MARK_CHAIN): mark, ("mangle", OUT_CHAIN): out, ("filter", CHAIN): filt}
+    chains = {("filter", CHAIN): filt}
+    if spec.groups:
+        chains.update({("mangle", MARK_CHAIN): mark, ("mangle", OUT_CHAIN): out})
+    return chains
 
 
 # where each chain of ours is jumped from
@@ -365,21 +372,21 @@ def plan(spec: Spec, tables: Tables, sets: Dict[str, IpSet], present: bool = Tru
             lines[table].extend(f"-A {chain} {render(r)}" for r in rules)
     for (table, chain), first in jump_have.items():
         target = _target(table, chain)
+        wanted = (table, target) in want_chains
         ours = [r for r in tables.rules(table, chain) if _is_ours(r, COMMENT)]
-        keep = want and first and len(ours) == 1
-        if not keep:
+        if not (wanted and first and len(ours) == 1):
             lines[table].extend(f"-D {chain} {render(r)}" for r in ours)
-            if want:
+            if wanted:
                 lines[table].append(f"-I {chain} 1 {render(jump_rule(target))}")
-    if not want:
-        for (table, chain), rules in own_have.items():
-            if rules is not None:
-                lines[table] += [f"-F {chain}", f"-X {chain}"]
+    for (table, chain), rules in own_have.items():
+        if rules is not None and (table, chain) not in want_chains:
+            lines[table] += [f"-F {chain}", f"-X {chain}"]
     result.iptables = {t: ls for t, ls in lines.items() if ls}
 
     if want:
         after_sets = {n: IpSet(n, ("hash:net",), dict(e)) for n, e in want_sets.items()}
-        result.after = _describe(after_sets, dict(want_chains), {k: True for k in jump_have})
+        result.after = _describe(after_sets, dict(want_chains),
+                                 {k: (k[0], _target(*k)) in want_chains for k in jump_have})
     return result
 
 

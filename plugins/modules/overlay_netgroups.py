@@ -24,7 +24,7 @@ description:
     (M(mesos.overlay.overlay_vtep) O(mesos.overlay.overlay_vtep#module:gbp=true)) on every
     node, the mark travels in the VXLAN header.
   - In C(filter), a chain C(MESOS-OVERLAY-NG) jumped from C(FORWARD) and C(DOCKER-USER) as
-    their first rule (before the overlay's own accept rules): replies and connections from
+    their first rule (before the overlay's own accept rules) - replies and connections from
     O(nodes) pass; a new connection into an overlay of O(isolated) from outside it is dropped;
     a new connection to a member of a netgroup passes only when its mark carries that
     netgroup's policy ID. Destinations in no netgroup are not restricted.
