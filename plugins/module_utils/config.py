@@ -43,7 +43,7 @@ NETWORK_KEYS = ("vtep_subnet", "vtep_subnet6", "vtep_mac_oui", "vtep_mtu", "over
 OVERLAY_KEYS = ("name", "subnet", "prefix", "subnet6", "prefix6", "enabled", "isolated")
 # Netgroup names end up in ipset names ("mo-ng-<name>", at most 31 characters),
 # docker labels and the comma-separated Mesos label "netgroups".
-NETGROUP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+NETGROUP_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 MAX_NETGROUP_LENGTH = 24
 # One mark bit per netgroup (a task in several netgroups carries all of its bits
 # in the 16-bit VXLAN-GBP field); 12 bits are ours (see netgroups.py).

@@ -19,8 +19,10 @@ from ansible_collections.mesos.overlay.plugins.module_utils.common import Overla
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.constants import AF_INET, AF_INET6
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import ip_text, mac_text
 
-MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
-IFNAME_RE = re.compile(r"^[^/\s:]{1,15}$")
+# Matched with fullmatch: the whole string ("$" would let a trailing newline through).
+MAC_RE = re.compile(r"[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}")
+# an interface name: 1-15 printable characters, no "/", ":" or white space
+IFNAME_RE = re.compile(r"[^/\s:\x00-\x1f\x7f]{1,15}")
 
 
 class InputError(OverlayError, ValueError):
@@ -65,7 +67,7 @@ def parse_net(path: str, value: Any, version: int) -> Tuple[bytes, int]:
 
 
 def parse_mac(path: str, value: Any) -> bytes:
-    if not isinstance(value, str) or not MAC_RE.match(value.strip()):
+    if not isinstance(value, str) or not MAC_RE.fullmatch(value.strip()):
         raise InputError(f"{path}: {value!r} is not a MAC address")
     raw = bytes.fromhex(value.strip().replace(":", "").replace("-", ""))
     if raw[0] & 1:
@@ -84,7 +86,7 @@ def as_list(path: str, value: Any) -> List[Any]:
 
 
 def parse_ifname(path: str, value: Any) -> str:
-    if not isinstance(value, str) or not IFNAME_RE.match(value):
+    if not isinstance(value, str) or not IFNAME_RE.fullmatch(value):
         raise InputError(f"{path}: {value!r} is not a network device name (1 to 15 characters, no '/', ':' or space)")
     return value
 

@@ -153,8 +153,11 @@ class Netlink:
         for opt in (NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK):
             try:
                 self.sock.setsockopt(SOL_NETLINK, opt, 1)
-            except OSError:  # older kernels: no extack / no strict dumps
-                pass
+            except OSError as exc:
+                # ENOPROTOOPT: an older kernel without extended acks or strict
+                # dumps; the replies are still read correctly without them.
+                if exc.errno != errno_mod.ENOPROTOOPT:
+                    raise
         self.sock.bind((0, 0))
         self._seq = 0
         self._buf = bytearray(1 << 20)

@@ -118,7 +118,7 @@ def parse_vtep_spec(
 def _mac_from(value: Any) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
-    if isinstance(value, str) and MAC_RE.match(value):
+    if isinstance(value, str) and MAC_RE.fullmatch(value):
         return bytes.fromhex(value.replace(":", "").replace("-", ""))
     return b""
 
@@ -164,7 +164,9 @@ def read_vtep(nl: Netlink, name: str) -> Optional[VtepState]:
     try:
         with open(_ipv6_disabled_path(name), encoding="ascii") as fh:
             disabled = fh.read().strip() == "1"
-    except OSError:
+    except FileNotFoundError:
+        # no per-device IPv6 settings: the kernel has no IPv6 (ipv6.disable=1),
+        # so there is nothing to turn back on
         pass
     return VtepState(
         ifindex=ifindex,

@@ -263,3 +263,14 @@ def test_vtep_plan_changes_addresses_in_place():
     plan = nl.plan_vtep(spec, state)
     assert not plan.delete and plan.set_up
     assert plan.addr_add == [(v4("44.128.0.5"), 20)] and plan.addr_del == [(v4("44.128.0.1"), 20)]
+
+
+@pytest.mark.parametrize("value", ["vtep1024\n", "vtep\x01", "vtep\x7f", "a/b", "a b", "x" * 16, ""])
+def test_interface_names_are_checked_whole(value):
+    with pytest.raises(nl.InputError, match=r"^name: "):
+        nl.parse_ifname("name", value)
+
+
+def test_mac_addresses_are_checked_whole():
+    with pytest.raises(nl.InputError, match=r"^mac: "):
+        nl.parse_mac("mac", "70:b3:d5:80:00:01\nx")
