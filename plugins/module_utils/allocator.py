@@ -367,6 +367,31 @@ class Allocator:
                 mark(node)
 
 
+def check_capacity(network: NetworkConfig, nodes: int) -> None:
+    """Refuse a cluster of ``nodes`` nodes that a pool of ``network`` cannot hold.
+
+    Every node takes one VTEP address (and one IPv6 one) and one block of every
+    enabled overlay; this is checked before anything else runs, so an
+    operator learns it before any node is touched.
+    """
+    pools = [("vtep_subnet", network.vtep_subnet, network.vtep_subnet.num_addresses - 2, "addresses")]
+    if network.vtep_subnet6 is not None:
+        pools.append(("vtep_subnet6", network.vtep_subnet6, network.vtep_subnet6.num_addresses - 2, "addresses"))
+    for index, overlay in enumerate(network.overlays):
+        if not overlay.enabled:
+            continue
+        pools.append((f"overlays[{index}].subnet", overlay.subnet,
+                      1 << (overlay.prefix - overlay.subnet.prefixlen), f"/{overlay.prefix} blocks"))
+        if overlay.subnet6 is not None:
+            pools.append((f"overlays[{index}].subnet6", overlay.subnet6,
+                          1 << (overlay.prefix6 - overlay.subnet6.prefixlen), f"/{overlay.prefix6} blocks"))
+    for path, subnet, room, unit in pools:
+        if nodes > room:
+            raise AllocationError(
+                f"{path}: {subnet} holds {room} {unit}, too few for the {nodes} nodes of the cluster"
+            )
+
+
 def _check_requests(requests: Sequence[NodeRequest], known: Dict[str, Node]) -> None:
     names: Dict[str, int] = {}
     by_ip: Dict[str, str] = {}
