@@ -20,7 +20,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from ansible_collections.mesos.overlay.plugins.module_utils.allocator import check_capacity
 from ansible_collections.mesos.overlay.plugins.module_utils.config import load_network_file, parse_network
-from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import DATA_ERRORS, as_filter, role_error
 
 # At most this many names in a message; the count says how many in all.
 SHOWN = 10
@@ -83,7 +85,16 @@ def nodes(names: Iterable[str], hostvars: Mapping[str, Any], masters: Iterable[s
     return out
 
 
-overlay_network_check = as_filter(network_check, "overlay_network_check")
+def overlay_network_check(network: Any, network_file: Optional[str] = None, nodes: int = 0,
+                          names: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """:func:`network_check`; an error names the role variable at fault (``names``,
+    as for ``overlay_role_error``)."""
+    try:
+        return network_check(network, network_file, nodes)
+    except DATA_ERRORS as exc:
+        raise AnsibleFilterError(role_error(str(exc), names or {})) from None
+
+
 overlay_unaddressed = as_filter(unaddressed, "overlay_unaddressed")
 overlay_nodes = as_filter(nodes, "overlay_nodes")
 
