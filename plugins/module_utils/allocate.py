@@ -11,8 +11,8 @@ from typing import Any, Dict, List
 
 from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
     Allocator,
-    NodeRequest,
     State,
+    node_requests,
     publish,
 )
 from ansible_collections.mesos.overlay.plugins.module_utils.config import (
@@ -20,10 +20,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.config import (
     load_network_file,
     parse_network,
 )
-from ansible_collections.mesos.overlay.plugins.module_utils.state import (
-    StateStore,
-    serialize,
-)
+from ansible_collections.mesos.overlay.plugins.module_utils.state import StateStore
 
 
 def _load_network(params: Dict[str, Any]) -> NetworkConfig:
@@ -52,14 +49,16 @@ def run_allocate(module: Any) -> Dict[str, Any]:
     configuration and the nodes (want), the allocator's new state (the plan),
     saved under the lock unless in check mode; returns the allocations."""
     params = module.params
-    requests = [NodeRequest(a["name"], a["ip"], a["role"]) for a in params["agents"]]
+    requests = node_requests(params["agents"])
     store = StateStore(params["state_file"])
     network = _load_network(params)
 
     def allocate():
         old, previous = store.load()
         result = Allocator(network, old).allocate(requests, params["remove"], params["prune"])
-        changed = serialize(result.state) != previous
+        # the data, not the text: a file written in an older layout is only
+        # rewritten when an allocation changes
+        changed = result.state != old
         if changed and not module.check_mode:
             store.save(result.state, previous)
         return old, result, changed
