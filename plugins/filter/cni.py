@@ -37,7 +37,8 @@ description:
     M(community.docker.docker_network) for the Docker half;
     C(overlay_docker_conflict(existing, wanted)) says why an existing Docker network
     (the C(network) of M(community.docker.docker_network_info)) conflicts, or an empty string;
-    C(overlay_docker_plan(overlays, info_results, ours, mtu)) does both for every overlay."
+    C(overlay_docker_plan(overlays, info_results, ours, mtu, allow_recreate)) does both for every overlay,
+    and refuses to recreate a network of ours that has containers on it unless allow_recreate."
 options:
   _input:
     description: The agent's allocation of this overlay (C(overlay_allocation.overlays[name])).
@@ -190,14 +191,8 @@ def _norm(value: Any) -> str:
         return str(value)
 
 
-def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) -> str:
-    """Why the existing network (``docker network inspect`` output) is not ``wanted``; '' if it is.
-
-    Options of the existing network that ``wanted`` does not set are ignored: they do
-    not stop the overlay from working and ``docker_network`` leaves them alone.
-    """
-    if not existing:
-        return ""
+def _differences(existing: Dict[str, Any], wanted: Dict[str, Any]) -> List[str]:
+    """What of ``wanted`` the existing network (``docker network inspect``) lacks."""
     problems: List[str] = []
     driver = existing.get("Driver")
     if driver != wanted["driver"]:
@@ -212,18 +207,47 @@ def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) 
     want = sorted(_norm(c["subnet"]) for c in wanted["ipam_config"])
     if have != want:
         problems.append(f"subnets {', '.join(have) or 'none'} (want {', '.join(want)})")
+    return problems
+
+
+def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) -> str:
+    """Why the existing network (``docker network inspect`` output) is not ``wanted``; '' if it is.
+
+    Options of the existing network that ``wanted`` does not set are ignored: they do
+    not stop the overlay from working and ``docker_network`` leaves them alone.
+    """
+    problems = _differences(existing, wanted) if existing else []
     if not problems:
         return ""
     return (f"docker network {wanted['name']!r} exists and was not made by mesos.overlay: "
             + "; ".join(problems) + "; left alone (remove or rename it, then re-run)")
 
 
-def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 1420) -> List[Dict[str, Any]]:
+def docker_recreate(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) -> str:
+    """Why recreating our own network would disturb containers; '' if it would not.
+
+    ``docker_network`` recreates a network whose subnets or options change (adding
+    IPv6 to an overlay does), disconnecting every container on it.
+    """
+    problems = _differences(existing, wanted) if existing else []
+    containers = sorted(str((c or {}).get("Name") or cid)[:63]
+                        for cid, c in ((existing or {}).get("Containers") or {}).items())
+    if not problems or not containers:
+        return ""
+    return (f"docker network {wanted['name']!r} would be recreated ({'; '.join(problems)}) with"
+            f" {len(containers)} container(s) on it: {', '.join(containers)}; refused, they would"
+            " be disconnected. Stop them or move them to another network, or set"
+            " overlay_docker_recreate: true to recreate it anyway")
+
+
+def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 1420,
+                allow_recreate: bool = False) -> List[Dict[str, Any]]:
     """Per overlay: the wanted network and why an existing one conflicts ('' if none).
 
     ``info`` is the registered loop result of ``community.docker.docker_network_info``
     over the overlay names. A network recorded in ``ours`` (made by an earlier run) is
-    never a conflict: ``docker_network`` recreates it with the wanted options.
+    not a foreign network: ``docker_network`` recreates it with the wanted options,
+    unless containers are on it and ``allow_recreate`` is false (then it conflicts).
     """
     existing: Dict[str, Any] = {}
     for item in (info or {}).get("results", []) if isinstance(info, dict) else []:
@@ -233,7 +257,12 @@ def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 
     plan = []
     for name in sorted(overlays or {}):
         wanted = docker_network(overlays[name], name, mtu)
-        conflict = "" if name in ours else docker_conflict(existing.get(name), wanted)
+        if name not in ours:
+            conflict = docker_conflict(existing.get(name), wanted)
+        elif not allow_recreate:
+            conflict = docker_recreate(existing.get(name), wanted)
+        else:
+            conflict = ""
         plan.append({"name": name, "network": wanted, "conflict": conflict, "exists": name in existing})
     return plan
 

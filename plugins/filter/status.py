@@ -82,7 +82,6 @@ from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import s
 HINT = " (are these the facts published by the master role?)"
 
 
-
 def _set(target: Dict[str, Any], key: str, value: Any) -> None:
     if value is not None:
         target[key] = value

@@ -7,6 +7,7 @@ data plane)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List
 
 from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
@@ -20,7 +21,18 @@ from ansible_collections.mesos.overlay.plugins.module_utils.config import (
     load_network_file,
     parse_network,
 )
-from ansible_collections.mesos.overlay.plugins.module_utils.state import StateStore
+from ansible_collections.mesos.overlay.plugins.module_utils.state import (
+    open_store,
+    update,
+)
+from ansible_collections.mesos.overlay.plugins.module_utils.takeover import (
+    ClaimError,
+    claims_from_records,
+    load_import,
+    renumbered,
+    renumbering_message,
+    seed,
+)
 
 
 def _load_network(params: Dict[str, Any]) -> NetworkConfig:
@@ -44,30 +56,51 @@ def _diff(before_state: State, after_state: State, names: List[str]) -> Dict[str
     return diff
 
 
+def _import(value: Any) -> Any:
+    """import_state: the document itself, or a path to it."""
+    if value is None or isinstance(value, dict):
+        return value
+    try:
+        with open(value, encoding="utf-8") as handle:
+            return json.load(handle)
+    except OSError as exc:
+        raise ClaimError(f"import_state: cannot read {value!r}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ClaimError(f"import_state: {value!r} is not valid JSON: {exc}") from None
+
+
 def run_allocate(module: Any) -> Dict[str, Any]:
     """The ``overlay_allocate`` module: the stored state (have), the
     configuration and the nodes (want), the allocator's new state (the plan),
-    saved under the lock unless in check mode; returns the allocations."""
+    written unless in check mode (under the file's lock, or compare-and-set in
+    ZooKeeper, re-reading and recomputing after a lost race); returns the
+    allocations.  Claims (``import_state``, the nodes' records with
+    ``recover``) are seeded first; a node whose allocation differs from its
+    record fails the run before anything is written."""
     params = module.params
     requests = node_requests(params["agents"])
-    store = StateStore(params["state_file"])
     network = _load_network(params)
+    records = params.get("node_records") or {}
+    imported = _import(params.get("import_state"))
+    claims = load_import(imported, network, requests) if imported is not None else []
+    if params.get("recover"):
+        claims += claims_from_records(records, requests)
 
-    def allocate():
-        old, previous = store.load()
-        result = Allocator(network, old).allocate(requests, params["remove"], params["prune"])
-        # the data, not the text: a file written in an older layout is only
-        # rewritten when an allocation changes
-        changed = result.state != old
-        if changed and not module.check_mode:
-            store.save(result.state, previous)
-        return old, result, changed
+    with open_store(params.get("state_backend") or "file", params.get("state_file"),
+                    params.get("zookeeper_hosts") or [], params.get("zookeeper_path"),
+                    params.get("zookeeper_timeout") or 10.0) as store:
 
-    if module.check_mode:
-        old, result, changed = allocate()
-    else:
-        with store.locked():
-            old, result, changed = allocate()
+        def allocate(old: State):
+            state = old.copy()
+            seeded = seed(state, network, claims)
+            result = Allocator(network, state).allocate(requests, params["remove"], params["prune"])
+            lines = renumbered(result.state, records, skip=params["remove"])
+            if lines:
+                raise ClaimError(renumbering_message(lines, store.describe()))
+            return result.state, (result, seeded)
+
+        snap, _new, (result, seeded), changed = update(store, allocate, write=not module.check_mode)
+        where = store.describe()
 
     out = {
         "changed": changed,
@@ -77,8 +110,11 @@ def run_allocate(module: Any) -> Dict[str, Any]:
         "added": result.added,
         "removed": result.removed,
         "updated": result.updated,
-        "state_file": store.path,
+        "seeded": seeded,
+        "state_file": params.get("state_file"),
+        "state_store": where,
+        "attempts": snap.attempt,
     }
     if module._diff and changed:
-        out["diff"] = _diff(old, result.state, result.removed + result.updated + result.added)
+        out["diff"] = _diff(snap.state, result.state, seeded + result.removed + result.updated + result.added)
     return out

@@ -49,7 +49,7 @@ def imports(rel):
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: resolve against the file's package
                 base = package
-                for _ in range(node.level - 1):
+                for _level in range(node.level - 1):
                     base = os.path.dirname(base)
                 mod = "/".join(filter(None, [base, (node.module or "").replace(".", "/")]))
                 targets = [mod] if node.module else [f"{mod}/{a.name}" for a in node.names]

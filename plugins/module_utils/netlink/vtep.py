@@ -40,11 +40,11 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.inputs impor
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import (
     IFADDRMSG,
     IFINFOMSG,
+    addr_body,
+    encode_body,
     Netlink,
     NetlinkError,
-    family_of,
     get_link,
-    ifaddrmsg,
     ifinfmsg,
     ip_text,
     link_index,
@@ -278,11 +278,6 @@ def describe_spec(spec: Optional[VtepSpec], mtu_now: Optional[int]) -> Dict[str,
     }
 
 
-def _encode(msg: Any) -> bytes:
-    msg.encode()
-    return bytes(msg.data)
-
-
 def create_link_body(spec: VtepSpec) -> bytes:
     """RTM_NEWLINK body for the device, as dcos-net made it (pyroute2)."""
     require_pyroute2()
@@ -307,23 +302,11 @@ def create_link_body(spec: VtepSpec) -> bytes:
         attrs.append(("IFLA_MTU", spec.mtu))
     attrs.append(("IFLA_LINKINFO", {"attrs": [("IFLA_INFO_KIND", "vxlan"), ("IFLA_INFO_DATA", {"attrs": vxlan})]}))
     msg["attrs"] = attrs
-    return _encode(msg)[16:]
+    return encode_body(msg)
 
 
 def set_up_body(ifindex: int) -> bytes:
     return IFINFOMSG.pack(0, 0, ifindex, IFF_UP, IFF_UP)
-
-
-def addr_body(ifindex: int, addr: Tuple[bytes, int]) -> bytes:
-    require_pyroute2()
-    ip, plen = addr
-    msg = ifaddrmsg()
-    msg["family"] = family_of(ip)
-    msg["prefixlen"] = plen
-    msg["index"] = ifindex
-    text = ip_text(ip)
-    msg["attrs"] = [("IFA_LOCAL", text), ("IFA_ADDRESS", text)] if len(ip) == 4 else [("IFA_ADDRESS", text)]
-    return _encode(msg)[16:]
 
 
 def apply_vtep(nl: Netlink, spec: Optional[VtepSpec], state: Optional[VtepState], plan: VtepPlan) -> None:

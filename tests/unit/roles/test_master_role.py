@@ -3,33 +3,22 @@
 import hashlib
 import json
 import os
-import shutil
-import subprocess
-import sys
 
 import pytest
+from playbook_helpers import ansible_playbook, example_inventory
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 pytestmark = pytest.mark.playbook
 
-PLAYBOOK = os.path.join(ROOT, "tests", "integration", "playbooks", "allocate.yml")
+PLAYBOOK = "tests/integration/playbooks/allocate.yml"
 
 
 @pytest.fixture()
 def inventory(tmp_path):
-    inv = tmp_path / "inv"
-    shutil.copytree(os.path.join(ROOT, "inventories", "example"), inv)
-    return inv
+    return example_inventory(tmp_path)
 
 
 def play(inventory, *args):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-               ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
-         "-e", f"ansible_python_interpreter={sys.executable}", PLAYBOOK, *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    return proc
+    return ansible_playbook(inventory, PLAYBOOK, *args)
 
 
 def published(proc):
