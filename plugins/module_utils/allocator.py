@@ -489,42 +489,6 @@ def check_capacity(network: NetworkConfig, nodes: int) -> None:
             )
 
 
-AGENT_KEYS = ("name", "ip", "role")
-
-
-def node_requests(raw: Any, field_name: str = "agents") -> List[NodeRequest]:
-    """The ``agents`` option as requests, each element checked here, once.
-
-    Ansible's per-element suboption checks cost twenty times this at 10,000
-    nodes (docs/performance.md); the names, addresses and clashes are checked
-    by the allocator (``_check_requests``).
-    """
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise ConfigError(f"{field_name}: {raw!r} is not a list")
-    out = []
-    for index, item in enumerate(raw):
-        path = f"{field_name}[{index}]"
-        if not isinstance(item, dict):
-            raise ConfigError(f"{path}: {item!r} is not an object with name and ip")
-        for key in item:
-            if key not in AGENT_KEYS:
-                raise ConfigError(f"{path}.{key}: unknown field (expected one of {', '.join(AGENT_KEYS)})")
-        for key in ("name", "ip"):
-            if item.get(key) is None:
-                raise ConfigError(f"{path}.{key}: missing")
-            if not isinstance(item[key], str):
-                raise ConfigError(f"{path}.{key}: {item[key]!r} is not a string")
-        role = item.get("role")
-        if role is None:
-            role = "agent"
-        elif role not in ("agent", "master"):
-            raise ConfigError(f"{path}.role: {role!r} is not agent or master")
-        out.append(NodeRequest(item["name"], item["ip"], role))
-    return out
-
-
 def _check_requests(requests: Sequence[NodeRequest], known: Dict[str, Node]) -> None:
     names: Dict[str, int] = {}
     by_ip: Dict[str, str] = {}
