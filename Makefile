@@ -67,7 +67,7 @@ molecule-destroy: venv collection
 
 test: unit sanity lint molecule
 
-bench: venv
+bench: venv collection
 	$(BIN)/python bench/run.py
 
 clean: lab-down
