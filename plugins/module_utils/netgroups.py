@@ -414,7 +414,6 @@ def reconcile(run: Runner, spec: Spec, present: bool = True, check: bool = False
     return result
 
 
-
 def run_netgroups(module: Any) -> Dict[str, Any]:
     """The ``overlay_netgroups`` module: check the input, reconcile (nothing
     written in check mode), return the commands (the plan)."""
@@ -437,7 +436,8 @@ def run_netgroups(module: Any) -> Dict[str, Any]:
         out["diff"] = dict(before="\n".join(result.before) + "\n", after="\n".join(result.after) + "\n")
     return out
 
+
 __all__ = [
-    "NetgroupError", "Spec", "Group", "make_spec", "plan", "reconcile", "set_name",
+    "NetgroupError", "Spec", "Group", "make_spec", "plan", "reconcile", "run_netgroups", "set_name",
     "docker_bridge", "docker_network_name", "OWN_MASK",
 ]
