@@ -44,7 +44,7 @@ import ipaddress
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.mesos.overlay.plugins.module_utils.nat import (
     NatError,
@@ -54,6 +54,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.nat import (
     Tools,
     _is_ours,
     _run,
+    command_runner,
     parse_iptables_save,
     render,
     tools_for,
@@ -420,7 +421,30 @@ def reconcile(run: Runner, spec: Spec, present: bool = True, check: bool = False
     return result
 
 
+def run_netgroups(module: Any) -> Dict[str, Any]:
+    """The ``overlay_netgroups`` module: check the input, reconcile (nothing
+    written in check mode), return the commands (the plan)."""
+    p = module.params
+    ids = {}
+    for name, value in (p["netgroups"] or {}).items():
+        try:
+            ids[name] = int(value)
+        except (TypeError, ValueError):
+            raise NetgroupError(f"netgroups.{name}: {value!r} is not a policy ID") from None
+    spec = make_spec(ids, p["docker_blocks"], isolated=p["isolated"], nodes=p["nodes"], vtep=p["vtep"])
+    result = reconcile(command_runner(module), spec, present=p["state"] == "present", check=module.check_mode,
+                       backend=p["backend"])
+    out = dict(
+        changed=result.changed,
+        commands=dict(ipset=result.ipset_pre + result.ipset_post,
+                      iptables=result.iptables_script().splitlines()),
+    )
+    if module._diff:
+        out["diff"] = dict(before="\n".join(result.before) + "\n", after="\n".join(result.after) + "\n")
+    return out
+
+
 __all__ = [
-    "NetgroupError", "Spec", "Group", "make_spec", "plan", "reconcile", "set_name",
+    "NetgroupError", "Spec", "Group", "make_spec", "plan", "reconcile", "run_netgroups", "set_name",
     "docker_bridge", "docker_network_name", "OWN_MASK",
 ]

@@ -73,8 +73,20 @@ def parse(text: Optional[str], where: str) -> State:
 
 
 def serialize(state: State) -> str:
-    """Stable text of a state: the same state always gives the same bytes."""
-    return json.dumps(state.to_dict(), indent=2, sort_keys=False) + "\n"
+    """Stable text of a state: the same state always gives the same bytes.
+
+    One node per line: readable, diffable, and written by json's C encoder
+    (``indent`` would switch json to its pure-Python encoder, seconds at
+    10,000 nodes).
+    """
+    data = state.to_dict()
+    nodes = data.pop("nodes")
+    head = json.dumps(data, indent=2)
+    if not nodes:
+        return head[:-2] + ',\n  "nodes": {}\n}\n'
+    dump = json.JSONEncoder(separators=(", ", ": ")).encode
+    body = ",\n".join(f"    {dump(name)}: {dump(node)}" for name, node in nodes.items())
+    return head[:-2] + ',\n  "nodes": {\n' + body + "\n  }\n}\n"
 
 
 def _fsync_dir(path: str) -> None:
@@ -196,11 +208,12 @@ def update(store: Any, compute: Callable[[State], Tuple[State, T]], write: bool 
             snap = store.read()
             snap.attempt = attempt
             new, extra = compute(snap.state)
-            text = serialize(new)
-            changed = text != snap.text
+            # the data, not the text: a document in an older layout is only
+            # rewritten when an allocation changes (and a no-op serialises nothing)
+            changed = new != snap.state
             if changed and write:
                 try:
-                    store.write(text, snap)
+                    store.write(serialize(new), snap)
                 except StateConflict:
                     continue
             return snap, new, extra, changed

@@ -60,25 +60,16 @@ options:
   agents:
     description:
       - The nodes to allocate for, in order; new nodes are allocated in this order.
-      - Masters and agents alike; C(role) is recorded for the agent role (masters
-        get a VTEP and subnets, but no bridges).
+      - Each is C({name, ip, role}) - C(name), the node's name (the inventory hostname;
+        allocations are keyed by it); C(ip), its underlay IPv4 address (two nodes with
+        one IP are an error); C(role), C(agent) (the default) or C(master) (masters get
+        a VTEP and subnets, but no bridges).
+      - The elements are checked once, by the module itself, with errors naming the
+        element and the field (C(agents[3].ip)); at thousands of nodes Ansible's own
+        per-element checks would cost more than the allocation.
     type: list
     elements: dict
     default: []
-    suboptions:
-      name:
-        description: The node's name (the inventory hostname). Allocations are keyed by it.
-        type: str
-        required: true
-      ip:
-        description: The node's underlay IPv4 address. Two nodes with one IP are an error.
-        type: str
-        required: true
-      role:
-        description: C(agent) or C(master).
-        type: str
-        choices: [agent, master]
-        default: agent
   state_file:
     description:
       - Path of the JSON state file on the controller. Its directory is created when missing.
@@ -287,16 +278,8 @@ def main():
         argument_spec=dict(
             network=dict(type="dict"),
             network_file=dict(type="path"),
-            agents=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    name=dict(type="str", required=True),
-                    ip=dict(type="str", required=True),
-                    role=dict(type="str", default="agent", choices=["agent", "master"]),
-                ),
-            ),
+            # each element is checked in the core, once (allocator.node_requests)
+            agents=dict(type="list", elements="dict", default=[]),
             state_file=dict(type="path"),
             state_backend=dict(type="str", default="file", choices=["file", "zookeeper"]),
             zookeeper_hosts=dict(type="list", elements="str", default=[]),
