@@ -161,7 +161,7 @@ def make_spec(netgroups: Dict[str, int], docker_blocks: Optional[Dict[str, Seque
     addrs = []
     for i, a in enumerate(nodes or ()):
         try:
-            addrs.append(str(ipaddress.IPv4Address(str(a).split("/")[0])))
+            addrs.append(str(ipaddress.IPv4Address(str(a).split("/", maxsplit=1)[0])))
         except ValueError:
             raise NetgroupError(f"nodes[{i}]: {a!r} is not an IPv4 address") from None
     return Spec(tuple(groups), iso, tuple(sorted(set(addrs), key=ipaddress.IPv4Address)), vtep)
