@@ -15,7 +15,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 help:
 	@echo "make lab       set up everything, bring up the lab, converge, status + ping matrix"
-	@echo "make lab-down  remove the lab containers and networks"
+	@echo "make lab-down  remove the lab containers, networks and state (state file, .bak, lock)"
 	@echo "make test      unit tests, sanity, lint, molecule (what CI runs)"
 	@echo "make bench     benchmarks (print figures)"
 

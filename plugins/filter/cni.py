@@ -32,6 +32,10 @@ description:
     C(bridge) plugin, for agents without the port-mapper.
   - IP addresses come from C(host-local) IPAM over the agent's Mesos half. With an IPv6
     Mesos half, IPAM uses C(ranges) with both halves and a default route for each family.
+  - With O(netgroups), the collection's plugin C(mesos-overlay-netgroups) comes between
+    (see C(docs/netgroups.md)) - V(port-mapper) gives C(mesos-cni-port-mapper) ->
+    C(mesos-overlay-netgroups) -> C(bridge), V(bridge) gives C(mesos-overlay-netgroups) ->
+    C(bridge); the C(bridge) part is the same as without netgroups.
   - "Other filters of this file, documented in C(docs/agent.md):
     C(overlay_docker_network(allocation, name, mtu=1420)) gives the options of
     M(community.docker.docker_network) for the Docker half;
@@ -69,6 +73,13 @@ options:
     type: str
     choices: [0.1.0, 0.2.0]
     default: 0.2.0
+  netgroups:
+    description:
+      - The cluster's netgroups, each with the name of its ipset on the node (the output of
+        C(mesos.overlay.overlay_netgroup_sets)). Empty - no netgroups, the config as before.
+    type: dict
+    default: {}
+    version_added: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -98,6 +109,7 @@ from typing import Any, Dict, List, Optional
 from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
 
 PLUGINS = ("port-mapper", "bridge")
+NETGROUPS_PLUGIN = "mesos-overlay-netgroups"
 # The cniVersions whose result Mesos's spec.proto reads (ip4/ip6); the port-mapper's
 # delegate has none, which the plugins read as 0.1.0.
 MESOS_CNI_VERSIONS = ("0.1.0", "0.2.0")
@@ -118,7 +130,8 @@ def _net(value: Any, field: str) -> Optional[str]:
 
 
 def cni_config(allocation: Dict[str, Any], name: str, plugin: str = "port-mapper", mtu: int = 1420,
-               data_dir: str = "/var/run/mesos/cni/networks", cni_version: str = "0.2.0") -> Dict[str, Any]:
+               data_dir: str = "/var/run/mesos/cni/networks", cni_version: str = "0.2.0",
+               netgroups: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """The CNI config of the Mesos half of ``name`` (see the module DOCUMENTATION)."""
     if plugin not in PLUGINS:
         raise ValueError(f"plugin: {plugin!r} is not one of {', '.join(PLUGINS)}")
@@ -152,8 +165,16 @@ def cni_config(allocation: Dict[str, Any], name: str, plugin: str = "port-mapper
         "mtu": mtu,
         "ipam": ipam,
     }
+    if netgroups is not None and not isinstance(netgroups, dict):
+        raise ValueError(f"netgroups: {netgroups!r} is not a mapping of netgroup to ipset")
     if plugin == "bridge":
-        return dict({"cniVersion": str(cni_version), "name": name}, **bridge)
+        bridge = dict({"cniVersion": str(cni_version), "name": name}, **bridge)
+        if not netgroups:
+            return bridge
+        return {"cniVersion": str(cni_version), "name": name, "type": NETGROUPS_PLUGIN,
+                "netgroups": dict(netgroups), "delegate": bridge}
+    if netgroups:
+        bridge = {"type": NETGROUPS_PLUGIN, "netgroups": dict(netgroups), "delegate": bridge}
     return {
         "name": name,
         "type": "mesos-cni-port-mapper",

@@ -114,7 +114,7 @@ def test_no_plugin_file_is_over_600_lines():
         for name in names:
             path = os.path.join(dirpath, name)
             with open(path, encoding="utf-8") as fh:
-                count = sum(1 for _ in fh)
+                count = sum(1 for _line in fh)
             if count > 600:
                 long[os.path.relpath(path, PLUGINS)] = count
     assert not long, f"split these (a reader holds a file of at most ~600 lines in their head): {long}"
