@@ -40,7 +40,7 @@ def _net(value: Any, field: str) -> Optional[str]:
 
 def cni_config(allocation: Dict[str, Any], name: str, plugin: str = "port-mapper", mtu: int = 1420,
                data_dir: str = "/var/run/mesos/cni/networks", cni_version: str = "0.3.1") -> Dict[str, Any]:
-    """The CNI config of the Mesos half of ``name`` (see the module DOCUMENTATION)."""
+    """The CNI config of the Mesos half of ``name`` (see overlay_cni_config.yml)."""
     if plugin not in PLUGINS:
         raise ValueError(f"plugin: {plugin!r} is not one of {', '.join(PLUGINS)}")
     if not isinstance(allocation, dict):

@@ -1,0 +1,197 @@
+"""Docs a user can read and copy: one page per filter, Ansible markup, examples
+that run as written."""
+
+import importlib
+import ipaddress
+import json
+import sys
+
+import pytest
+import yaml
+
+from conftest import COLLECTIONS, ROOT, run, tool
+
+if str(COLLECTIONS) not in sys.path:
+    sys.path.insert(0, str(COLLECTIONS))
+
+FILTER_DIR = ROOT / "plugins" / "filter"
+MODULE_DIR = ROOT / "plugins" / "modules"
+
+
+def filter_names():
+    names = {}
+    for path in sorted(FILTER_DIR.glob("*.py")):
+        mod = importlib.import_module(f"ansible_collections.mesos.overlay.plugins.filter.{path.stem}")
+        for name in mod.FilterModule().filters():
+            names[name] = path.name
+    return names
+
+
+FILTERS = filter_names()
+MODULES = sorted(p.stem for p in MODULE_DIR.glob("*.py") if p.stem != "__init__")
+
+
+def ansible_doc(kind, names):
+    proc = run(tool("ansible-doc"), "-t", kind, "--json", *[f"mesos.overlay.{n}" for n in names])
+    return {k.split(".")[-1]: v for k, v in json.loads(proc.stdout).items()}
+
+
+@pytest.fixture(scope="module")
+def filter_docs(collection_link):
+    return ansible_doc("filter", sorted(FILTERS))
+
+
+@pytest.fixture(scope="module")
+def module_docs(collection_link):
+    return ansible_doc("module", MODULES)
+
+
+def test_there_are_filters_and_modules():
+    assert len(FILTERS) >= 13 and "overlay_allocate" in MODULES
+
+
+@pytest.mark.parametrize("name", sorted(FILTERS))
+def test_every_filter_has_its_own_page(name, filter_docs):
+    assert (FILTER_DIR / f"{name}.yml").is_file(), f"{name} ({FILTERS[name]}) has no {name}.yml beside it"
+    doc = filter_docs[name]["doc"]
+    assert doc["name"] == name, f"ansible-doc -t filter mesos.overlay.{name} shows {doc['name']}'s page"
+    assert doc["filename"].endswith(f"/{name}.yml")
+    assert filter_docs[name]["examples"], f"{name}: no EXAMPLES"
+
+
+def test_filter_plugin_files_hold_no_documentation_of_their_own():
+    # a DOCUMENTATION in a file of several filters is shown for all of them
+    for path in FILTER_DIR.glob("*.py"):
+        assert "DOCUMENTATION =" not in path.read_text(), path
+
+
+def _strings(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def _no_markdown(where, doc):
+    for text in _strings(doc):
+        assert "`" not in text and "**" not in text, f"{where}: Markdown in {text!r} (use C(), O(), V(), I())"
+
+
+def test_docs_use_ansible_markup_not_markdown(filter_docs, module_docs):
+    for kind, docs in (("filter", filter_docs), ("module", module_docs)):
+        for name, doc in docs.items():
+            _no_markdown(f"{kind} {name}", {k: doc[k] for k in ("doc", "return") if doc.get(k)})
+    for spec in ROOT.glob("roles/*/meta/argument_specs.yml"):
+        _no_markdown(str(spec.relative_to(ROOT)), yaml.safe_load(spec.read_text()))
+
+
+# ---------------------------------------------------------------------------
+# EXAMPLES
+
+
+def examples(docs, kind):
+    out = []
+    for name, doc in sorted(docs.items()):
+        tasks = yaml.safe_load(doc["examples"])
+        assert isinstance(tasks, list), f"{kind} {name}: EXAMPLES is not a list of tasks"
+        out.extend((f"{kind} {name}", task) for task in tasks)
+    return out
+
+
+TASK_KEYS = {"name", "register", "loop", "loop_control", "when", "delegate_to", "run_once",
+             "vars", "become", "check_mode", "changed_when", "failed_when", "ignore_errors"}
+
+
+def module_of(task):
+    (action,) = [k for k in task if k not in TASK_KEYS]
+    return action
+
+
+def test_examples_call_modules_that_exist_with_options_they_document(filter_docs, module_docs):
+    tasks = examples(filter_docs, "filter") + examples(module_docs, "module")
+    actions = sorted({module_of(t) for _, t in tasks})
+    assert all(a.count(".") == 2 for a in actions), f"FQCNs only: {actions}"
+    proc = run(tool("ansible-doc"), "-t", "module", "--json", *actions)
+    options = {k: set((v["doc"].get("options") or {})) for k, v in json.loads(proc.stdout).items()}
+    assert set(options) == set(actions), f"unknown modules: {set(actions) - set(options)}"
+    for where, task in tasks:
+        args = task[module_of(task)]
+        if isinstance(args, dict):
+            unknown = set(args) - options[module_of(task)]
+            assert not unknown, f"{where}, task {task.get('name')!r}: {module_of(task)} has no option {unknown}"
+
+
+def test_allocate_examples_run_once_on_the_controller(module_docs):
+    # its notes: the state file lives on the controller, one allocation for the play
+    for where, task in examples(module_docs, "module"):
+        if module_of(task) == "mesos.overlay.overlay_allocate":
+            assert task.get("delegate_to") == "localhost" and task.get("run_once") is True, (where, task["name"])
+
+
+def _v6_name(key):
+    return key.endswith("6") or "ipv6" in key.lower()
+
+
+def _family_slips(node, path="", v6_owner=False):
+    """Values that are IPv4 under an IPv6 name (subnet6, address6, a network named dcos6)."""
+    if isinstance(node, dict):
+        owner = v6_owner or _v6_name(str(node.get("name", "")))
+        for key, value in node.items():
+            yield from _family_slips(value, f"{path}.{key}", owner or _v6_name(str(key)))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _family_slips(value, f"{path}[{i}]", v6_owner)
+    elif isinstance(node, str) and v6_owner and "{{" not in node:
+        try:
+            if ipaddress.ip_network(node, strict=False).version == 4:
+                yield f"{path}: {node}"
+        except ValueError:
+            pass
+
+
+def test_examples_put_no_ipv4_under_an_ipv6_name(filter_docs, module_docs):
+    for where, task in examples(filter_docs, "filter") + examples(module_docs, "module"):
+        slips = list(_family_slips(task))
+        assert not slips, f"{where}, task {task.get('name')!r}: IPv4 under an IPv6 name: {slips}"
+
+
+# What a converged node's play has, for the filter examples that read it.
+ALLOCATION = {
+    "ip": "10.0.0.11", "role": "agent", "vtep_ip": "44.128.0.1/16", "vtep_ip6": None,
+    "vtep_mac": "70:b3:d5:80:00:01",
+    "overlays": {"vxlan-1": {"subnet": "192.168.0.0/24", "mesos_subnet": "192.168.0.0/25",
+                             "docker_subnet": "192.168.0.128/25", "subnet6": None,
+                             "mesos_subnet6": None, "docker_subnet6": None}},
+}
+PLAY_VARS = {
+    "overlay_allocation": ALLOCATION,
+    "overlay_allocations": {"localhost": ALLOCATION},
+    "overlay_network_config": {
+        "vtep_subnet": "44.128.0.0/16", "vtep_subnet6": None, "vtep_mac_oui": "70:B3:D5:00:00:00",
+        "vtep_mtu": None,
+        "overlays": [{"name": "vxlan-1", "subnet": "192.168.0.0/17", "prefix": 24, "subnet6": None,
+                      "prefix6": None, "enabled": True}]},
+}
+# What the agent role left on the node (read back as a fact).
+HOST_VARS = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+             "ansible_local": {"mesos_overlay": {"overlays": {"vxlan-1": {"state": {"status": "STATUS_OK"}}}}}}
+RUNNABLE = {"ansible.builtin.debug", "ansible.builtin.set_fact", "ansible.builtin.assert"}
+
+
+def test_filter_examples_run_as_written(filter_docs, tmp_path):
+    """Every filter example that only computes runs on localhost without an error;
+    the others (copy, docker) are checked above for modules and options."""
+    tasks = [t for _, t in examples(filter_docs, "filter") if module_of(t) in RUNNABLE]
+    assert len(tasks) >= 10
+    play = [{"name": "filter examples", "hosts": "localhost", "gather_facts": False,
+             "vars": PLAY_VARS, "tasks": tasks}]
+    (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
+    (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": HOST_VARS}}}))
+    proc = run(tool("ansible-playbook"), "-i", tmp_path / "hosts.yml", tmp_path / "play.yml",
+               ANSIBLE_STDOUT_CALLBACK="json")
+    stats = json.loads(proc.stdout)["stats"]["localhost"]
+    assert stats["failures"] == 0 and stats["ok"] + stats["skipped"] == len(tasks), stats
