@@ -1,47 +1,8 @@
-"""Shared helpers of the collection tests: the repository, its tools, a copy of it."""
-
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
+"""Fixtures of the collection tests (helpers: collection_helpers.py)."""
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-COLLECTIONS = ROOT / ".build" / "collections"
-
-
-def tool(name):
-    """A console script of the virtualenv (or of PATH when not there)."""
-    path = BIN / name
-    return str(path) if path.exists() else (shutil.which(name) or name)
-
-
-def env(**extra):
-    """The environment the Makefile gives: the venv first, the repo's ansible.cfg."""
-    out = dict(os.environ)
-    out["PATH"] = f"{BIN}{os.pathsep}{out.get('PATH', '')}"
-    out["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
-    out.update(extra)
-    return out
-
-
-def run(*cmd, cwd=ROOT, check=True, **extra_env):
-    proc = subprocess.run([str(c) for c in cmd], cwd=str(cwd), env=env(**extra_env),
-                          capture_output=True, text=True, timeout=600, check=False)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
-                             f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
-    return proc
-
-
-def checkout_files():
-    """The repository's files as a checkout has them (tracked and new, not ignored)."""
-    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=str(ROOT),
-                         capture_output=True, check=True).stdout.decode()
-    return sorted(p for p in out.split("\0") if p and (ROOT / p).exists())
+from collection_helpers import COLLECTIONS, ROOT, copy_checkout, run, tool
 
 
 @pytest.fixture(scope="session")
@@ -54,9 +15,62 @@ def collection_link():
     return link
 
 
-def copy_checkout(dest: Path) -> Path:
-    for rel in checkout_files():
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / rel, target, follow_symlinks=False)
-    return dest
+# What `make venv`, `make collection`, `make test`, `make lab` and an editor
+# leave in a checkout (none of it may reach the artifact).
+JUNK = {
+    ".venv/bin/python": "",
+    ".venv/lib/python3.11/site-packages/x.py": "",
+    ".build/sanity/ansible_collections/mesos/overlay/README.md": "",
+    ".build/sanity/ansible_collections/mesos/overlay/tests/output/bot/x.json": "{}",
+    ".ansible/collections/ansible_collections/x/y/MANIFEST.json": "{}",
+    ".ansible/roles/x/tasks/main.yml": "---\n",
+    ".cache/x": "",
+    ".pytest_cache/v/cache/nodeids": "[]",
+    ".hypothesis/examples/0/1": "",
+    "plugins/module_utils/__pycache__/allocator.cpython-311.pyc": "",
+    "plugins/filter/__pycache__/cni.cpython-311.pyc": "",
+    "tests/unit/__pycache__/conftest.cpython-311-pytest-9.2.0.pyc": "",
+    "tests/output/junit/python3.11-controller-units.xml": "",
+    "molecule/default/.ansible/x": "",
+    "inventories/lab/overlay_state.json": "{}",
+    "inventories/lab/overlay_state.json.bak": "{}",
+    "inventories/lab/overlay_state.json.lock": "",
+    "inventories/example/overlay_state.json": "{}",
+    "inventories/example/overlay_state.json.bak": "{}",
+    "inventories/example/overlay_state.json.lock": "",
+    "mesos-overlay-0.0.1.tar.gz": "",
+    "playbooks/site.retry": "",
+    "plugins/modules/.overlay_allocate.py.swp": "",
+    "README.md~": "",
+}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    checkout = copy_checkout(tmp_path_factory.mktemp("checkout") / "overlay")
+    for rel, text in JUNK.items():
+        path = checkout / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    link = checkout / ".build" / "collections" / "ansible_collections" / "mesos" / "overlay"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(checkout)
+    out = tmp_path_factory.mktemp("dist")
+    proc = run(tool("ansible-galaxy"), "collection", "build", "--output-path", out, checkout, cwd=checkout)
+    assert "WARNING" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    (tarball,) = out.glob("mesos-overlay-*.tar.gz")
+    return tarball
+
+
+@pytest.fixture(scope="session")
+def installed(built, tmp_path_factory):
+    """The built collection installed as a user does, with an ansible.cfg of nothing of ours."""
+    home = tmp_path_factory.mktemp("user")
+    cfg = home / "ansible.cfg"
+    cfg.write_text("[defaults]\n")
+    dest = home / "collections"
+    run(tool("ansible-galaxy"), "collection", "install", "--no-deps", "--force", "-p", dest, built,
+        cwd=home, ANSIBLE_CONFIG=str(cfg))
+    assert (dest / "ansible_collections" / "mesos" / "overlay" / "MANIFEST.json").is_file()
+    return {"home": home, "cfg": str(cfg), "path": dest}
+

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from conftest import ROOT, run, tool
+from collection_helpers import ROOT, run, tool
 
 FRAGMENTS = sorted((ROOT / "changelogs" / "fragments").glob("*.y*ml"))
 NEW_OBJECT = re.compile(r"^\s*([\w.]+\s+-\s+)?new\s+(module|filter|plugin|lookup|role|playbook)s?\b", re.I)

@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import COLLECTIONS, ROOT, run, tool
+from collection_helpers import COLLECTIONS, ROOT, run, tool
 
 if str(COLLECTIONS) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS))
@@ -113,7 +113,7 @@ def module_of(task):
 
 def test_examples_call_modules_that_exist_with_options_they_document(filter_docs, module_docs):
     tasks = examples(filter_docs, "filter") + examples(module_docs, "module")
-    actions = sorted({module_of(t) for _, t in tasks})
+    actions = sorted({module_of(pair[1]) for pair in tasks})
     assert all(a.count(".") == 2 for a in actions), f"FQCNs only: {actions}"
     proc = run(tool("ansible-doc"), "-t", "module", "--json", *actions)
     options = {k: set((v["doc"].get("options") or {})) for k, v in json.loads(proc.stdout).items()}
@@ -185,7 +185,7 @@ RUNNABLE = {"ansible.builtin.debug", "ansible.builtin.set_fact", "ansible.builti
 def test_filter_examples_run_as_written(filter_docs, tmp_path):
     """Every filter example that only computes runs on localhost without an error;
     the others (copy, docker) are checked above for modules and options."""
-    tasks = [t for _, t in examples(filter_docs, "filter") if module_of(t) in RUNNABLE]
+    tasks = [pair[1] for pair in examples(filter_docs, "filter") if module_of(pair[1]) in RUNNABLE]
     assert len(tasks) >= 10
     play = [{"name": "filter examples", "hosts": "localhost", "gather_facts": False,
              "vars": PLAY_VARS, "tasks": tasks}]

@@ -1,0 +1,51 @@
+"""Helpers of the collection tests: the repository, its tools, a copy of it."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+COLLECTIONS = ROOT / ".build" / "collections"
+
+
+def tool(name):
+    """A console script of the virtualenv (or of PATH when not there)."""
+    path = BIN / name
+    return str(path) if path.exists() else (shutil.which(name) or name)
+
+
+def env(**extra):
+    """The environment the Makefile gives: the venv first, the repo's ansible.cfg."""
+    out = dict(os.environ)
+    out["PATH"] = f"{BIN}{os.pathsep}{out.get('PATH', '')}"
+    out["ANSIBLE_CONFIG"] = str(ROOT / "ansible.cfg")
+    out.update(extra)
+    return out
+
+
+def run(*cmd, cwd=ROOT, check=True, **extra_env):
+    proc = subprocess.run([str(c) for c in cmd], cwd=str(cwd), env=env(**extra_env),
+                          capture_output=True, text=True, timeout=600, check=False)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, cmd))} exited {proc.returncode}\n"
+                             f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc
+
+
+def checkout_files():
+    """The repository's files as a checkout has them (tracked and new, not ignored)."""
+    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=str(ROOT),
+                         capture_output=True, check=True).stdout.decode()
+    return sorted(p for p in out.split("\0") if p and (ROOT / p).exists())
+
+
+def copy_checkout(dest: Path) -> Path:
+    for rel in checkout_files():
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, target, follow_symlinks=False)
+    return dest
