@@ -160,6 +160,15 @@ network:
   description: The validated, normalised configuration.
   returned: success
   type: dict
+netgroups:
+  description:
+    - The policy ID of every netgroup of C(network.netgroups), a single bit of the
+      VXLAN group policy field; kept in the state and never moved.
+    - With netgroups, every agent's entry of an overlay in RV(allocations) also has
+      C(netgroups), the block of the docker network of that overlay and netgroup.
+  returned: success
+  type: dict
+  sample: {"blue": 1, "red": 2}
 added:
   description: Nodes that got a new allocation.
   returned: success
@@ -201,7 +210,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.state import (
 )
 
 
-def _network(params):
+def _load_network(params):
     if params["network_file"]:
         return load_network_file(params["network_file"], params["network"] or {})
     return parse_network(params["network"])
@@ -226,7 +235,7 @@ def run(module):
     params = module.params
     requests = [NodeRequest(a["name"], a["ip"], a["role"]) for a in params["agents"]]
     store = StateStore(params["state_file"])
-    network = _network(params)
+    network = _load_network(params)
 
     def allocate():
         old, previous = store.load()
@@ -246,6 +255,7 @@ def run(module):
         "changed": changed,
         "allocations": publish(result.state),
         "network": network.to_dict(),
+        "netgroups": dict(result.state.netgroups),
         "added": result.added,
         "removed": result.removed,
         "updated": result.updated,

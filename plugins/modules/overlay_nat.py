@@ -69,6 +69,15 @@ options:
     description: Whether the node has the Docker bridges C(d-<name>).
     type: bool
     default: true
+  extra_bridges:
+    description:
+      - >-
+        More Docker bridges of the overlays, treated like C(d-<name>): the bridges of the
+        docker networks of netgroups (C(ngd-*), see M(mesos.overlay.overlay_netgroups)).
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
   ipset:
     description: Name of the ipset.
     type: str
@@ -146,6 +155,7 @@ def main():
             vtep=dict(type="str", default="vtep1024"),
             mesos_bridge=dict(type="bool", default=True),
             docker_bridge=dict(type="bool", default=True),
+            extra_bridges=dict(type="list", elements="str", default=[]),
             ipset=dict(type="str", default="overlay"),
             chain=dict(type="str", default="MESOS-OVERLAY"),
             comment=dict(type="str", default="mesos-overlay"),
@@ -163,7 +173,7 @@ def main():
     try:
         spec = make_spec(p["overlays"], vtep=p["vtep"], mesos_bridge=p["mesos_bridge"],
                          docker_bridge=p["docker_bridge"], ipset=p["ipset"], chain=p["chain"],
-                         comment=p["comment"])
+                         comment=p["comment"], extra_bridges=p["extra_bridges"])
         result = reconcile(run, spec, present=p["state"] == "present", check=module.check_mode,
                            backend=p["backend"])
     except NatError as exc:
