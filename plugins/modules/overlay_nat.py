@@ -110,7 +110,7 @@ EXAMPLES = r"""
     overlays:
       - name: dcos
         subnet: 9.0.0.0/8
-      - name: dcos6
+      - name: vxlan-2
         subnet: 12.0.0.0/8
 
 - name: A master (no bridges, only the VTEP)
