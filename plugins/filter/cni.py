@@ -15,7 +15,6 @@ unit tests call.
 
 from __future__ import annotations
 
-
 import ipaddress
 from typing import Any, Dict, List, Optional
 

@@ -18,7 +18,6 @@ unit tests call.
 
 from __future__ import annotations
 
-
 import ipaddress
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -27,7 +26,6 @@ from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import C
 from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import state as _state
 
 HINT = " (are these the facts published by the master role?)"
-
 
 
 def _set(target: Dict[str, Any], key: str, value: Any) -> None:

@@ -73,4 +73,3 @@ def installed(built, tmp_path_factory):
         cwd=home, ANSIBLE_CONFIG=str(cfg))
     assert (dest / "ansible_collections" / "mesos" / "overlay" / "MANIFEST.json").is_file()
     return {"home": home, "cfg": str(cfg), "path": dest}
-

@@ -4,7 +4,6 @@ and `ansible-builder create` makes a build context for an environment holding
 the built collection (no registry needed for that step)."""
 
 import ast
-import json
 import sys
 
 import pytest
