@@ -243,3 +243,11 @@ def test_allocate_examples_run_as_written(module_docs, tmp_path):
                ANSIBLE_STDOUT_CALLBACK="json")
     stats = json.loads(proc.stdout)["stats"]["localhost"]
     assert stats["failures"] == 0 and stats["ok"] == len(tasks), stats
+
+
+def test_every_page_renders_without_a_warning(collection_link):
+    for kind, names in (("module", MODULES), ("filter", sorted(FILTERS))):
+        proc = run(tool("ansible-doc"), "-t", kind, *[f"mesos.overlay.{n}" for n in names], ANSIBLE_NOCOLOR="1")
+        assert proc.stderr.strip() == "", proc.stderr
+        for name in names:
+            assert f"mesos.overlay.{name}" in proc.stdout
