@@ -82,8 +82,8 @@ EXAMPLES = r"""
   mesos.overlay.overlay_vtep:
     mac: "{{ overlay_allocation.vtep_mac }}"
     address: "{{ overlay_allocation.vtep_ip }}"
-    address6: "{{ overlay_allocation.vtep_ip6 }}"
-    mtu: "{{ overlay_network_config.vtep_mtu }}"
+    address6: "{{ overlay_allocation.vtep_ip6 | default(omit, true) }}"
+    mtu: "{{ overlay_network_config.vtep_mtu | default(omit, true) }}"
 
 - name: Remove the VTEP
   mesos.overlay.overlay_vtep:
