@@ -12,12 +12,11 @@ short_description: Name the role variable at fault in a module's error message
 version_added: 0.1.0
 author: mesos.overlay developers (@mesos-overlay)
 description:
-  - >-
-    A module names its own option (C(network_file: ...)); a user of a role set a role
+  - "A module names its own option (C(network_file: ...)); a user of a role set a role
     variable (C(overlay_network_file)). This rewrites the head of the message to the
     role variable. A message about a field of the overlay configuration
     (C(overlays[1].prefix: ...), C(vtep_subnet: ...)) is put under C(_config), the
-    variable that held the configuration.
+    variable that held the configuration."
   - Any other message is returned as it is.
 positional: _input, names
 options:

@@ -118,14 +118,17 @@ def _vtep_problem(vtep: Any, name: str) -> Optional[str]:
         return None
     if vtep.get("failed"):
         return f"{name}: cannot be checked: {str(vtep.get('msg') or 'failed').strip()}"
-    if not vtep.get("changed"):
-        return None
-    before = (vtep.get("diff") or {}).get("before") or {}
+    # status.yml reports no change (changed_when: false): what would change is
+    # read from the diff and the reasons
+    diff = vtep.get("diff") or {}
+    before = diff.get("before") or {}
     if before.get("state") == "absent":
         return f"{name} is missing"
     if vtep.get("reasons"):
         return f"{name} differs from the allocation: {'; '.join(str(r) for r in vtep['reasons'])}"
-    return f"{name} differs from the allocation (addresses, MTU or link state)"
+    if before != (diff.get("after") or {}):
+        return f"{name} differs from the allocation (addresses, MTU or link state)"
+    return None
 
 
 def _peers_problem(peers: Any) -> Optional[str]:
@@ -133,14 +136,12 @@ def _peers_problem(peers: Any) -> Optional[str]:
         return None
     if peers.get("failed"):
         return f"peers: cannot be checked: {str(peers.get('msg') or 'failed').strip()}"
-    if not peers.get("changed"):
-        return None
     parts = []
     for kind, count in sorted((peers.get("counts") or {}).items()):
         n = sum(int(v or 0) for v in (count or {}).values()) if isinstance(count, Mapping) else 0
         if n:
             parts.append(f"{n} {kind}")
-    return "peers: " + (", ".join(parts) or "entries") + " missing or wrong"
+    return ("peers: " + ", ".join(parts) + " missing or wrong") if parts else None
 
 
 def status_now(record: Optional[Mapping[str, Any]], vtep: Any = None, peers: Any = None, cni: Any = None,
@@ -148,9 +149,10 @@ def status_now(record: Optional[Mapping[str, Any]], vtep: Any = None, peers: Any
     """A node's record as it is now: what the last run recorded, failed where the node
     no longer has what it should.
 
-    ``vtep`` and ``peers`` are the registered results of ``overlay_vtep`` and
-    ``overlay_peers`` run in check mode (with diff) against the allocation: a change
-    they would make is a fault of every overlay. ``cni`` is a registered loop of
+    ``vtep`` and ``peers`` are the registered results of ``overlay_vtep`` (check mode,
+    with diff) and ``overlay_peers`` (check mode) against the allocation: a change
+    they would make (the VTEP's diff or reasons, the peers' counts) is a fault of
+    every overlay. ``cni`` is a registered loop of
     ``stat`` over the record's CNI files: a missing file fails its overlay. ``error``
     (the node unreachable, its record unreadable) fails the node. The faults last
     until the next converge repairs them.

@@ -29,6 +29,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from ansible_collections.mesos.overlay.plugins.module_utils.common import OverlayError
 from ansible_collections.mesos.overlay.plugins.module_utils.config import (
     ConfigError,
     NetworkConfig,
@@ -41,7 +42,7 @@ SCHEMA_VERSION = 1
 NETGROUP_BITS = 12
 
 
-class AllocationError(ValueError):
+class AllocationError(OverlayError, ValueError):
     """An allocation that cannot be made (pool exhausted, IP clash...)."""
 
 

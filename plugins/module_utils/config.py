@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from ansible_collections.mesos.overlay.plugins.module_utils.common import OverlayError
+
 RESERVED_NAMES = frozenset(("host", "bridge", "default", "none"))
 MAX_NAME_LENGTH = 13  # 15 (IFNAMSIZ - 1) minus the "m-" / "d-" bridge prefix
 # Matched with fullmatch: the whole string ("$" would let a trailing newline through).
@@ -41,7 +43,7 @@ NETWORK_KEYS = ("vtep_subnet", "vtep_subnet6", "vtep_mac_oui", "vtep_mtu", "over
 OVERLAY_KEYS = ("name", "subnet", "prefix", "subnet6", "prefix6", "enabled", "isolated")
 # Netgroup names end up in ipset names ("mo-ng-<name>", at most 31 characters),
 # docker labels and the comma-separated Mesos label "netgroups".
-NETGROUP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+NETGROUP_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 MAX_NETGROUP_LENGTH = 24
 # One mark bit per netgroup (a task in several netgroups carries all of its bits
 # in the 16-bit VXLAN-GBP field); 12 bits are ours (see netgroups.py).
@@ -50,7 +52,7 @@ MAX_NETGROUPS = 12
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
-class ConfigError(ValueError):
+class ConfigError(OverlayError, ValueError):
     """An invalid overlay configuration; the message names field and value."""
 
 

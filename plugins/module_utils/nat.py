@@ -52,7 +52,9 @@ import ipaddress
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ansible_collections.mesos.overlay.plugins.module_utils.common import OverlayError
 
 COMMENT = "mesos-overlay"
 IPSET = "overlay"
@@ -68,7 +70,7 @@ _IFACE_RE = re.compile(r"[A-Za-z0-9_.:-]{1,15}")
 _SAFE_TOKEN = re.compile(r"[A-Za-z0-9_./:,!=+-]+")
 
 
-class NatError(Exception):
+class NatError(OverlayError):
     """A request or a host state we cannot work with; the message names it."""
 
 
@@ -487,3 +489,26 @@ def reconcile(run: Runner, spec: NatSpec, present: bool = True, check: bool = Fa
     if result.changed and not check:
         apply(run, tools, result)
     return result
+
+
+def run_nat(module: Any) -> Dict[str, Any]:
+    """The ``overlay_nat`` module: check the input, reconcile (nothing
+    written in check mode), return the commands (the plan)."""
+    p = module.params
+
+    def run(argv, data=None):
+        binary = module.get_bin_path(argv[0], required=True, opt_dirs=["/usr/sbin", "/sbin"])
+        return module.run_command([binary] + argv[1:], data=data, binary_data=False, check_rc=False)
+
+    spec = make_spec(p["overlays"], vtep=p["vtep"], mesos_bridge=p["mesos_bridge"],
+                     docker_bridge=p["docker_bridge"], ipset=p["ipset"], chain=p["chain"],
+                     comment=p["comment"], extra_bridges=p["extra_bridges"])
+    result = reconcile(run, spec, present=p["state"] == "present", check=module.check_mode,
+                       backend=p["backend"])
+    out = dict(
+        changed=result.changed,
+        commands=dict(ipset=result.ipset_lines, iptables=result.iptables_script().splitlines()),
+    )
+    if module._diff:
+        out["diff"] = dict(before="\n".join(result.before) + "\n", after="\n".join(result.after) + "\n")
+    return out

@@ -31,8 +31,6 @@ This module re-exports the public names of the files above.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.constants import (  # noqa: F401
     AF_BRIDGE,
     AF_INET,
@@ -122,12 +120,18 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.constants im
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.inputs import (  # noqa: F401
     IFNAME_RE,
     MAC_RE,
+    PEER_KEYS,
     InputError,
+    Peer,
     as_list,
     parse_ifname,
     parse_ip,
     parse_mac,
     parse_net,
+    parse_peer,
+    parse_peers,
+    parse_rule_subnets,
+    parse_table,
 )
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import (  # noqa: F401
     HAS_PYROUTE2,
@@ -157,10 +161,11 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import 
     require_pyroute2,
 )
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.peers import (  # noqa: F401
-    PEER_KEYS,
+    CHANGES_SHOWN,
+    iter_requests,
+    plan_changes,
     FdbKey,
     NeighKey,
-    Peer,
     PeerPlan,
     PeerTables,
     RouteKey,
@@ -169,9 +174,6 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.peers import
     describe_tables,
     fdb_body,
     neigh_body,
-    parse_peer,
-    parse_peers,
-    parse_rule_subnets,
     plan_peers,
     plan_requests,
     read_fdb,
@@ -202,21 +204,3 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.vtep import 
     recreate_reasons,
     set_up_body,
 )
-
-
-def exit_module(module: Any, run: Any, missing_lib: str) -> None:
-    """The end of ``main()`` of the netlink modules: run, then exit or fail.
-
-    ``module`` is an AnsibleModule (duck-typed: this file imports no Ansible
-    code); ``missing_lib`` is the message for a node without pyroute2.
-    """
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_lib, exception=PYROUTE2_IMPORT_ERROR)
-    try:
-        module.exit_json(**run(module))
-    except InputError as exc:
-        module.fail_json(msg=str(exc))
-    except NetlinkError as exc:
-        module.fail_json(msg=str(exc), errno=exc.err)
-    except PermissionError as exc:
-        module.fail_json(msg=f"{exc} (the module needs root / CAP_NET_ADMIN)")

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import errno as errno_mod
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
-from ansible_collections.mesos.overlay.plugins.module_utils.common import Result
+from ansible_collections.mesos.overlay.plugins.module_utils.common import Failed, Result
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.constants import (
     AF_BRIDGE,
     AF_INET,
@@ -59,7 +60,13 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.constants im
     RTNH_F_ONLINK,
     RULE_SELECTORS,
 )
-from ansible_collections.mesos.overlay.plugins.module_utils.netlink.inputs import InputError, as_list, parse_ip, parse_mac, parse_net
+from ansible_collections.mesos.overlay.plugins.module_utils.netlink.inputs import (
+    Peer,
+    parse_ifname,
+    parse_peers,
+    parse_rule_subnets,
+    parse_table,
+)
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import (
     FIB_RULE_HDR,
     NDMSG,
@@ -75,93 +82,12 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import 
     nla_u8,
     nla_u32,
     parse_nlas,
+    require_pyroute2,
 )
 
 
-@dataclass(frozen=True)
-class Peer:
-    """One other node, as the ``overlay_peer_list`` filter describes it."""
-
-    vtep_ip: bytes
-    vtep_mac: bytes
-    agent_ip: bytes
-    subnets: Tuple[Tuple[bytes, int], ...] = ()
-    vtep_ip6: Optional[bytes] = None
-    subnets6: Tuple[Tuple[bytes, int], ...] = ()
-
-
-PEER_KEYS = ("name", "vtep_ip", "vtep_mac", "agent_ip", "subnets", "vtep_ip6", "subnets6")
-
-
-def parse_peer(path: str, raw: Any) -> Peer:
-    if not isinstance(raw, dict):
-        raise InputError(f"{path}: {raw!r} is not a dict")
-    unknown = sorted(set(raw) - set(PEER_KEYS))
-    if unknown:
-        raise InputError(f"{path}: unknown key(s) {', '.join(map(str, unknown))} (known: {', '.join(PEER_KEYS)})")
-    for key in ("vtep_ip", "vtep_mac", "agent_ip"):
-        if raw.get(key) in (None, ""):
-            raise InputError(f"{path}.{key}: missing")
-    vtep_ip, _plen = parse_ip(f"{path}.vtep_ip", raw["vtep_ip"], 4, allow_prefix=True)
-    vtep_ip6 = None
-    if raw.get("vtep_ip6") not in (None, ""):
-        vtep_ip6, _plen6 = parse_ip(f"{path}.vtep_ip6", raw["vtep_ip6"], 6, allow_prefix=True)
-    subnets = tuple(parse_net(f"{path}.subnets[{i}]", s, 4) for i, s in enumerate(as_list(f"{path}.subnets", raw.get("subnets"))))
-    subnets6 = tuple(
-        parse_net(f"{path}.subnets6[{i}]", s, 6) for i, s in enumerate(as_list(f"{path}.subnets6", raw.get("subnets6")))
-    )
-    if subnets6 and vtep_ip6 is None:
-        raise InputError(f"{path}.subnets6: {raw.get('subnets6')!r} given but vtep_ip6 is not")
-    return Peer(
-        vtep_ip=vtep_ip,
-        vtep_mac=parse_mac(f"{path}.vtep_mac", raw["vtep_mac"]),
-        agent_ip=parse_ip(f"{path}.agent_ip", raw["agent_ip"], 4)[0],
-        subnets=subnets,
-        vtep_ip6=vtep_ip6,
-        subnets6=subnets6,
-    )
-
-
-def parse_peers(raw: Any, field_name: str = "peers") -> List[Peer]:
-    """Validate the ``peers`` list; duplicates that would fight over one
-    kernel entry are errors naming both places."""
-    peers = []
-    for i, item in enumerate(as_list(field_name, raw)):
-        try:
-            peers.append(parse_peer(f"{field_name}[{i}]", item))
-        except InputError as exc:
-            name = item.get("name") if isinstance(item, dict) else None
-            if name:
-                raise InputError(f"{exc} (node {name})") from None
-            raise
-    seen: Dict[Tuple[str, bytes], int] = {}
-
-    def claim(kind: str, key: bytes, i: int, text: str) -> None:
-        other = seen.setdefault((kind, key), i)
-        if other != i:
-            raise InputError(f"{field_name}[{i}].{kind}: {text!r} is also {field_name}[{other}].{kind}")
-
-    for i, p in enumerate(peers):
-        claim("vtep_ip", p.vtep_ip, i, ip_text(p.vtep_ip))
-        claim("vtep_mac", p.vtep_mac, i, mac_text(p.vtep_mac))
-        claim("agent_ip", p.agent_ip, i, ip_text(p.agent_ip))
-        if p.vtep_ip6 is not None:
-            claim("vtep_ip6", p.vtep_ip6, i, ip_text(p.vtep_ip6))
-        for net, plen in p.subnets:
-            claim("subnets", net + bytes((plen,)), i, f"{ip_text(net)}/{plen}")
-        for net, plen in p.subnets6:
-            claim("subnets6", net + bytes((plen,)), i, f"{ip_text(net)}/{plen}")
-    return peers
-
-
-def parse_rule_subnets(raw: Any, field_name: str = "rule_subnets") -> List[Tuple[bytes, int]]:
-    out: List[Tuple[bytes, int]] = []
-    for i, value in enumerate(as_list(field_name, raw)):
-        version = 6 if isinstance(value, str) and ":" in value else 4
-        item = parse_net(f"{field_name}[{i}]", value, version)
-        if item not in out:
-            out.append(item)
-    return out
+# How many planned changes a run returns (``changes``); the counts have them all.
+CHANGES_SHOWN = 100
 
 
 # ---------------------------------------------------------------------------
@@ -344,30 +270,47 @@ def rule_body(key: RuleKey, table: int, proto: int, priority: int = 0) -> bytes:
     return body
 
 
-def plan_requests(plan: PeerPlan, ifindex: int, table: int, proto: int) -> List[Tuple[int, int, bytes, str]]:
-    """The batch for a plan: removals first, then additions and changes."""
+def iter_requests(plan: PeerPlan, ifindex: int, table: int, proto: int) -> Iterator[Tuple[int, int, bytes, str]]:
+    """The batch for a plan, (type, flags, body, description) each: removals
+    first, then additions and changes.  The descriptions name the change (they
+    are the plan check mode returns, and the subject of a failure)."""
     create = NLM_F_CREATE | NLM_F_REPLACE
-    reqs: List[Tuple[int, int, bytes, str]] = []
     for key, prio in plan.rule_del:
-        reqs.append((RTM_DELRULE, 0, rule_body(key, table, proto, prio), f"delete rule from {ip_text(key[0])}/{key[1]} lookup {table}"))
+        yield RTM_DELRULE, 0, rule_body(key, table, proto, prio), f"delete rule from {ip_text(key[0])}/{key[1]} lookup {table}"
     for key, gw in plan.route_del:
-        reqs.append((RTM_DELROUTE, 0, route_body(ifindex, key, gw, proto), f"delete route {ip_text(key[1])}/{key[2]} table {table_name(key[0])}"))
+        yield RTM_DELROUTE, 0, route_body(ifindex, key, gw, proto), f"delete route {ip_text(key[1])}/{key[2]} table {table_name(key[0])}"
     for mac, dst in plan.fdb_del:
         body = NDMSG.pack(AF_BRIDGE, ifindex, 0, NTF_SELF, 0) + nla(NDA_LLADDR, mac) + nla(NDA_DST, dst)
-        reqs.append((RTM_DELNEIGH, 0, body, f"delete fdb {mac_text(mac)} dst {ip_text(dst)}"))
+        yield RTM_DELNEIGH, 0, body, f"delete fdb {mac_text(mac)} dst {ip_text(dst)}"
     for ip, _mac in plan.neigh_del:
-        reqs.append((RTM_DELNEIGH, 0, neigh_body(ifindex, ip, None), f"delete neighbour {ip_text(ip)}"))
-    for ip, mac in plan.neigh_add + plan.neigh_change:
-        reqs.append((RTM_NEWNEIGH, create, neigh_body(ifindex, ip, mac), f"neighbour {ip_text(ip)} lladdr {mac_text(mac)}"))
+        yield RTM_DELNEIGH, 0, neigh_body(ifindex, ip, None), f"delete neighbour {ip_text(ip)}"
+    for verb, entries in (("add", plan.neigh_add), ("change", plan.neigh_change)):
+        for ip, mac in entries:
+            yield RTM_NEWNEIGH, create, neigh_body(ifindex, ip, mac), f"{verb} neighbour {ip_text(ip)} lladdr {mac_text(mac)}"
     for mac, dst in plan.fdb_add:
-        reqs.append((RTM_NEWNEIGH, create, fdb_body(ifindex, mac, dst), f"fdb {mac_text(mac)} dst {ip_text(dst)}"))
-    for key, gw in plan.route_add + plan.route_change:
-        reqs.append(
-            (RTM_NEWROUTE, create, route_body(ifindex, key, gw, proto), f"route {ip_text(key[1])}/{key[2]} via {ip_text(gw)} table {table_name(key[0])}")
-        )
+        yield RTM_NEWNEIGH, create, fdb_body(ifindex, mac, dst), f"add fdb {mac_text(mac)} dst {ip_text(dst)}"
+    for verb, routes in (("add", plan.route_add), ("change", plan.route_change)):
+        for key, gw in routes:
+            what = f"{verb} route {ip_text(key[1])}/{key[2]} via {ip_text(gw)} table {table_name(key[0])}"
+            yield RTM_NEWROUTE, create, route_body(ifindex, key, gw, proto), what
     for key in plan.rule_add:
-        reqs.append((RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule_body(key, table, proto), f"rule from {ip_text(key[0])}/{key[1]} lookup {table}"))
-    return reqs
+        what = f"add rule from {ip_text(key[0])}/{key[1]} lookup {table}"
+        yield RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, rule_body(key, table, proto), what
+
+
+def plan_requests(plan: PeerPlan, ifindex: int, table: int, proto: int) -> List[Tuple[int, int, bytes, str]]:
+    """All of :func:`iter_requests`."""
+    return list(iter_requests(plan, ifindex, table, proto))
+
+
+def plan_changes(plan: PeerPlan, table: int, limit: int = CHANGES_SHOWN) -> List[str]:
+    """The first ``limit`` changes of the plan, readable, and a last line
+    saying how many more there are (what check mode returns)."""
+    total = sum(len(getattr(plan, name)) for name in plan.__dataclass_fields__)
+    shown = [what for _k, _f, _b, what in islice(iter_requests(plan, 0, table, ROUTE_PROTO), limit)]
+    if total > len(shown):
+        shown.append(f"... and {total - len(shown)} more")
+    return shown
 
 
 # ---------------------------------------------------------------------------
@@ -400,6 +343,12 @@ def read_fdb(nl: Netlink, ifindex: int, have: PeerTables) -> None:
             have.fdb.add((mac, dst))
 
 
+def _table_of(attrs: Dict[int, bytes], kind: int, header_table: int) -> int:
+    """The table of a route or rule: its 32-bit attribute, else the header's byte."""
+    raw = attrs.get(kind)
+    return U32.unpack(raw)[0] if raw else header_table
+
+
 def read_routes(nl: Netlink, ifindex: int, family: int, table: int, proto: int, have: PeerTables) -> None:
     body = RTMSG.pack(family, 0, 0, 0, table if table < 256 else RT_TABLE_UNSPEC, proto, 0, 0, 0)
     body += nla_u32(RTA_TABLE, table) + nla_u32(RTA_OIF, ifindex)
@@ -408,8 +357,7 @@ def read_routes(nl: Netlink, ifindex: int, family: int, table: int, proto: int, 
         if fam != family or rproto != proto or rtype != RTN_UNICAST:
             continue
         attrs = parse_nlas(data, off + 28, off + length)
-        raw_table = attrs.get(RTA_TABLE)
-        if (U32.unpack(raw_table)[0] if raw_table else tbl) != table:
+        if _table_of(attrs, RTA_TABLE, tbl) != table:
             continue
         oif = attrs.get(RTA_OIF)
         if oif is None or U32.unpack(oif)[0] != ifindex:
@@ -427,8 +375,7 @@ def read_rules(nl: Netlink, family: int, table: int, proto: int, have: PeerTable
         if fam != family or action != FR_ACT_TO_TBL or dst_len:
             continue
         attrs = parse_nlas(data, off + 28, off + length)
-        raw_table = attrs.get(FRA_TABLE)
-        if (U32.unpack(raw_table)[0] if raw_table else tbl) != table:
+        if _table_of(attrs, FRA_TABLE, tbl) != table:
             continue
         src = attrs.get(FRA_SRC)
         if src is None or any(k in attrs for k in RULE_SELECTORS):
@@ -485,7 +432,7 @@ def reconcile_peers(
             raise NetlinkError(errno_mod.ENODEV, f"device {device}", "not found: create it first (overlay_vtep)")
         want = want_tables(peers, rule_subnets, table)
         plan = plan_peers(want, have, purge)
-        result = Result(changed=not plan.empty, before={}, after={}, counts=plan.counts())
+        result = Result(changed=not plan.empty, before={}, after={}, counts=plan.counts(), changes=plan_changes(plan, table))
         if diff:
             result.before = describe_tables(have, table)
             result.after = describe_tables(apply_plan_to(have, plan), table)
@@ -496,3 +443,34 @@ def reconcile_peers(
     finally:
         if own:
             nl.close()
+
+
+def run_peers(module: Any) -> Dict[str, Any]:
+    """The ``overlay_peers`` module: check the input, reconcile (nothing
+    written in check mode), return the plan; failed requests fail the task
+    with what was done."""
+    require_pyroute2()
+    p = module.params
+    device = parse_ifname("device", p["device"])
+    peers = parse_peers(p["peers"])
+    rule_subnets = parse_rule_subnets(p["rule_subnets"])
+    table = parse_table("table", p["table"])
+    result = reconcile_peers(device, peers, rule_subnets, table=table, purge=p["purge"], check=module.check_mode, diff=module._diff)
+    out = {
+        "changed": result.changed,
+        "changes": result.changes,
+        "counts": result.counts,
+        "peers": len(peers),
+        "route_proto": ROUTE_PROTO,
+    }
+    if module._diff:
+        out["diff"] = {"before": result.before, "after": result.after}
+    if result.failures:
+        shown = result.failures[:20]
+        more = len(result.failures) - len(shown)
+        raise Failed(
+            f"{len(result.failures)} netlink request(s) failed: " + "; ".join(shown) + (f"; and {more} more" if more else ""),
+            failures=result.failures,
+            **out,
+        )
+    return out

@@ -19,6 +19,7 @@ import socket
 import struct
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from ansible_collections.mesos.overlay.plugins.module_utils.common import MissingLibrary, OverlayError
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.constants import (
     AF_INET,
     AF_INET6,
@@ -66,7 +67,7 @@ U32 = struct.Struct("=I")
 NLMSGERR = struct.Struct("=i")
 
 
-class NetlinkError(OSError):
+class NetlinkError(OverlayError, OSError):
     """A request the kernel refused; ``str()`` names what was asked."""
 
     def __init__(self, err: int, what: str, extack: str = "") -> None:
@@ -80,6 +81,9 @@ class NetlinkError(OSError):
 
     def __str__(self) -> str:
         return self.args[1]
+
+    def fail_fields(self) -> Dict[str, Any]:
+        return {"errno": self.err}
 
 
 # ---------------------------------------------------------------------------
@@ -148,8 +152,11 @@ class Netlink:
         for opt in (NETLINK_EXT_ACK, NETLINK_CAP_ACK, NETLINK_GET_STRICT_CHK):
             try:
                 self.sock.setsockopt(SOL_NETLINK, opt, 1)
-            except OSError:  # older kernels: no extack / no strict dumps
-                pass
+            except OSError as exc:
+                # ENOPROTOOPT: an older kernel without extended acks or strict
+                # dumps; the replies are still read correctly without them.
+                if exc.errno != errno_mod.ENOPROTOOPT:
+                    raise
         self.sock.bind((0, 0))
         self._seq = 0
         self._buf = bytearray(1 << 20)
@@ -302,8 +309,10 @@ class Netlink:
 
 
 def require_pyroute2() -> None:
+    """Raise :class:`MissingLibrary` on a host without pyroute2 (the first
+    step of the modules, and of everything that encodes a device)."""
     if not HAS_PYROUTE2:
-        raise ImportError(f"pyroute2 is required: {PYROUTE2_IMPORT_ERROR}")
+        raise MissingLibrary("pyroute2 (Debian/Ubuntu: python3-pyroute2)", PYROUTE2_IMPORT_ERROR)
 
 
 def get_link(nl: Netlink, name: str) -> Optional[Any]:

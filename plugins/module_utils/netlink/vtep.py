@@ -118,7 +118,7 @@ def parse_vtep_spec(
 def _mac_from(value: Any) -> bytes:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
-    if isinstance(value, str) and MAC_RE.match(value):
+    if isinstance(value, str) and MAC_RE.fullmatch(value):
         return bytes.fromhex(value.replace(":", "").replace("-", ""))
     return b""
 
@@ -164,7 +164,9 @@ def read_vtep(nl: Netlink, name: str) -> Optional[VtepState]:
     try:
         with open(_ipv6_disabled_path(name), encoding="ascii") as fh:
             disabled = fh.read().strip() == "1"
-    except OSError:
+    except FileNotFoundError:
+        # no per-device IPv6 settings: the kernel has no IPv6 (ipv6.disable=1),
+        # so there is nothing to turn back on
         pass
     return VtepState(
         ifindex=ifindex,
@@ -376,3 +378,32 @@ def reconcile_vtep(spec: Optional[VtepSpec], name: str = DEFAULT_DEVICE, check: 
     finally:
         if own:
             nl.close()
+
+
+def run_vtep(module: Any) -> Dict[str, Any]:
+    """The ``overlay_vtep`` module: check the input, reconcile the device
+    (nothing written in check mode), return what it is (or would be)."""
+    require_pyroute2()
+    p = module.params
+    name = parse_ifname("name", p["name"])
+    spec = None
+    if p["state"] == "present":
+        spec = parse_vtep_spec(
+            name=p["name"],
+            vni=p["vni"],
+            port=p["port"],
+            mac=p["mac"],
+            address=p["address"],
+            address6=p["address6"],
+            mtu=p["mtu"],
+        )
+    result = reconcile_vtep(spec, name=name, check=module.check_mode)
+    out = {
+        "changed": result.changed,
+        "device": result.after,
+        "recreated": bool(result.reasons),
+        "reasons": result.reasons,
+    }
+    if module._diff:
+        out["diff"] = {"before": result.before, "after": result.after}
+    return out

@@ -138,7 +138,9 @@ def test_a_deleted_vtep_fails_every_overlay_with_the_reason_until_repaired():
     rows = status_table(ALLOCS, {"agent1": now})
     assert "FAILED" in rows[2] and "now: vtep1024 is missing" in rows[2]
     # as converged: nothing to change, the record's word stands
-    same = status_now(record, vtep={"changed": False}, peers={"changed": False},
+    same = status_now(record, vtep={"changed": False, "diff": {"before": {"state": "present"},
+                                                               "after": {"state": "present"}}},
+                      peers={"changed": False, "counts": {"fdb": {"added": 0}}},
                       cni={"results": [{"item": "/c/dcos.conf", "stat": {"exists": True}}]})
     assert same == record
 

@@ -11,7 +11,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.config import (
     parse_network,
 )
 
-from config_samples import BAD, SEED, seed, with_overlay
+from config_samples import BAD, SEED, seed
 
 
 def test_seed_configuration_loads_and_normalises():

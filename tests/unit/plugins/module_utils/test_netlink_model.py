@@ -205,6 +205,29 @@ def test_our_rule_no_longer_wanted_is_deleted_by_priority():
     assert plan.rule_del == [((v4("10.0.0.0"), 8), 32764)]
 
 
+def test_planned_changes_are_readable_removals_first_and_capped():
+    have = tables([peer(2), peer(3)])
+    want = tables([peer(2, vtep_mac="70:b3:d5:80:00:22"), peer(4)])
+    plan = nl.plan_peers(want, have, purge=True)
+    changes = nl.plan_changes(plan, 42)
+    deletes = [c for c in changes if c.startswith("delete ")]
+    assert changes[: len(deletes)] == deletes and "delete route 10.0.0.3/32 table 42" in deletes
+    assert "change neighbour 44.128.0.2 lladdr 70:b3:d5:80:00:22" in changes
+    assert "add fdb 70:b3:d5:80:00:04 dst 10.0.0.4" in changes
+    assert "add route 9.0.4.0/24 via 44.128.0.4 table main" in changes
+    total = sum(n for kind in plan.counts().values() for n in kind.values())
+    assert len(changes) == total
+    assert nl.plan_changes(plan, 42, limit=3)[3:] == [f"... and {total - 3} more"]
+    big = nl.plan_peers(tables([peer(n) for n in range(2, 200)]), nl.PeerTables(), purge=True)
+    assert len(nl.plan_changes(big, 42)) == nl.CHANGES_SHOWN + 1
+
+
+@pytest.mark.parametrize("table", [0, 253, 254, 255, 2**32, -1, True, "42"])
+def test_table_must_be_one_of_our_own(table):
+    with pytest.raises(nl.InputError, match=r"^table: .* is not a table of its own"):
+        nl.parse_table("table", table)
+
+
 def test_readable_lists():
     text = nl.describe_tables(tables([peer(2)]), 42)
     assert text == {
@@ -240,3 +263,14 @@ def test_vtep_plan_changes_addresses_in_place():
     plan = nl.plan_vtep(spec, state)
     assert not plan.delete and plan.set_up
     assert plan.addr_add == [(v4("44.128.0.5"), 20)] and plan.addr_del == [(v4("44.128.0.1"), 20)]
+
+
+@pytest.mark.parametrize("value", ["vtep1024\n", "vtep\x01", "vtep\x7f", "a/b", "a b", "x" * 16, ""])
+def test_interface_names_are_checked_whole(value):
+    with pytest.raises(nl.InputError, match=r"^name: "):
+        nl.parse_ifname("name", value)
+
+
+def test_mac_addresses_are_checked_whole():
+    with pytest.raises(nl.InputError, match=r"^mac: "):
+        nl.parse_mac("mac", "70:b3:d5:80:00:01\nx")

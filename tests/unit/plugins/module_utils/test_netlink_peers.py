@@ -190,7 +190,7 @@ def test_kernel_failures_are_reported_and_the_rest_applied(ns):
     # 44.128.15.255 is the broadcast address of the VTEP's /20: not a gateway
     result = converge(ns, [peer(2), peer(3, vtep_ip="44.128.15.255/20")])
     assert len(result.failures) == 3
-    assert result.failures[0].startswith("route 9.0.3.0/24 via 44.128.15.255 table main: Invalid argument")
+    assert result.failures[0].startswith("add route 9.0.3.0/24 via 44.128.15.255 table main: Invalid argument")
     assert ("9.0.2.0/24", "44.128.0.2", "44") in routes(ns, "dev", "vtep1024")
 
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.mesos.overlay.plugins.modules import overlay_allocate
+from ansible_collections.mesos.overlay.plugins.module_utils.allocate import run_allocate
 from ansible_collections.mesos.overlay.plugins.module_utils.allocator import AllocationError
 from ansible_collections.mesos.overlay.plugins.module_utils.config import ConfigError
 from ansible_collections.mesos.overlay.plugins.module_utils.state import StateFileError, StateStore
@@ -35,7 +35,7 @@ def digest(path):
 
 def test_allocates_and_writes_state(tmp_path):
     state = tmp_path / "state.json"
-    out = overlay_allocate.run(module(state, network=SEED, agents=AGENTS))
+    out = run_allocate(module(state, network=SEED, agents=AGENTS))
     assert out["changed"] and out["added"] == ["a1", "a2", "a3"]
     assert out["allocations"]["a1"]["vtep_ip"] == "44.128.0.1/16"
     stored = json.loads(state.read_text())
@@ -45,9 +45,9 @@ def test_allocates_and_writes_state(tmp_path):
 
 def test_second_run_changes_nothing_and_does_not_touch_the_file(tmp_path):
     state = tmp_path / "state.json"
-    overlay_allocate.run(module(state, network=SEED, agents=AGENTS))
+    run_allocate(module(state, network=SEED, agents=AGENTS))
     before = (digest(state), os.stat(state).st_mtime_ns)
-    out = overlay_allocate.run(module(state, network=SEED, agents=AGENTS[::-1]))
+    out = run_allocate(module(state, network=SEED, agents=AGENTS[::-1]))
     assert not out["changed"]
     assert (digest(state), os.stat(state).st_mtime_ns) == before
     assert not (tmp_path / "state.json.bak").exists()
@@ -55,16 +55,16 @@ def test_second_run_changes_nothing_and_does_not_touch_the_file(tmp_path):
 
 def test_previous_version_is_kept_as_backup(tmp_path):
     state = tmp_path / "state.json"
-    overlay_allocate.run(module(state, network=SEED, agents=AGENTS[:1]))
+    run_allocate(module(state, network=SEED, agents=AGENTS[:1]))
     first = state.read_text()
-    overlay_allocate.run(module(state, network=SEED, agents=AGENTS))
+    run_allocate(module(state, network=SEED, agents=AGENTS))
     assert (tmp_path / "state.json.bak").read_text() == first
     assert state.read_text() != first
 
 
 def test_check_mode_computes_and_writes_nothing(tmp_path):
     state = tmp_path / "sub" / "state.json"
-    out = overlay_allocate.run(module(state, check_mode=True, network=SEED, agents=AGENTS))
+    out = run_allocate(module(state, check_mode=True, network=SEED, agents=AGENTS))
     assert out["changed"]
     assert out["allocations"]["a3"]["vtep_ip"] == "44.128.0.3/16"
     assert not (tmp_path / "sub").exists()
@@ -72,8 +72,8 @@ def test_check_mode_computes_and_writes_nothing(tmp_path):
 
 def test_diff_shows_changed_nodes_only(tmp_path):
     state = tmp_path / "state.json"
-    overlay_allocate.run(module(state, network=SEED, agents=AGENTS[:2]))
-    out = overlay_allocate.run(module(state, diff=True, network=SEED, agents=AGENTS, remove=["a1"]))
+    run_allocate(module(state, network=SEED, agents=AGENTS[:2]))
+    out = run_allocate(module(state, diff=True, network=SEED, agents=AGENTS, remove=["a1"]))
     assert out["removed"] == ["a1"] and out["added"] == ["a3"]
     assert set(out["diff"]["before"]["nodes"]) == {"a1"}
     assert set(out["diff"]["after"]["nodes"]) == {"a3"}
@@ -82,10 +82,10 @@ def test_diff_shows_changed_nodes_only(tmp_path):
 
 def test_prune_and_remove(tmp_path):
     state = tmp_path / "state.json"
-    overlay_allocate.run(module(state, network=SEED, agents=AGENTS))
-    kept = overlay_allocate.run(module(state, network=SEED, agents=AGENTS[:1]))
+    run_allocate(module(state, network=SEED, agents=AGENTS))
+    kept = run_allocate(module(state, network=SEED, agents=AGENTS[:1]))
     assert list(kept["allocations"]) == ["a1", "a2", "a3"] and not kept["changed"]
-    pruned = overlay_allocate.run(module(state, network=SEED, agents=AGENTS[:1], prune=True))
+    pruned = run_allocate(module(state, network=SEED, agents=AGENTS[:1], prune=True))
     assert list(pruned["allocations"]) == ["a1"] and pruned["removed"] == ["a2", "a3"]
 
 
@@ -93,17 +93,17 @@ def test_network_file_with_settings_beside(tmp_path):
     path = tmp_path / "overlays.json"
     path.write_text(json.dumps(SEED["overlays"]))
     vtep = {"vtep_subnet": SEED["vtep_subnet"], "vtep_mac_oui": SEED["vtep_mac_oui"]}
-    out = overlay_allocate.run(module(tmp_path / "s.json", network=vtep, network_file=str(path), agents=AGENTS))
+    out = run_allocate(module(tmp_path / "s.json", network=vtep, network_file=str(path), agents=AGENTS))
     assert out["allocations"]["a2"]["overlays"]["vxlan-2"]["subnet"] == "192.168.129.0/24"
 
 
 @pytest.mark.parametrize("data,message", BAD, ids=[str(i) for i in range(len(BAD))])
 def test_bad_config_fails_and_leaves_state_byte_for_byte(tmp_path, data, message):
     state = tmp_path / "state.json"
-    overlay_allocate.run(module(state, network=SEED, agents=AGENTS))
+    run_allocate(module(state, network=SEED, agents=AGENTS))
     before = digest(state)
     with pytest.raises(ConfigError, match=re.escape(message)):
-        overlay_allocate.run(module(state, network=data, agents=AGENTS + [{"name": "a9", "ip": "10.0.0.9", "role": "agent"}]))
+        run_allocate(module(state, network=data, agents=AGENTS + [{"name": "a9", "ip": "10.0.0.9", "role": "agent"}]))
     assert digest(state) == before
     assert sorted(os.listdir(tmp_path)) == ["state.json", "state.json.lock"]
 
@@ -111,12 +111,12 @@ def test_bad_config_fails_and_leaves_state_byte_for_byte(tmp_path, data, message
 def test_exhaustion_and_ip_clash_leave_state_unchanged(tmp_path):
     state = tmp_path / "state.json"
     small = dict(SEED, vtep_subnet="44.128.0.0/30")
-    overlay_allocate.run(module(state, network=small, agents=AGENTS[:2]))
+    run_allocate(module(state, network=small, agents=AGENTS[:2]))
     before = digest(state)
     with pytest.raises(AllocationError, match="no VTEP address left for 'a3' .capacity 2 nodes"):
-        overlay_allocate.run(module(state, network=small, agents=AGENTS))
+        run_allocate(module(state, network=small, agents=AGENTS))
     with pytest.raises(ConfigError, match="10.0.0.1 of 'b1' is already the IP of known node 'a1'"):
-        overlay_allocate.run(module(state, network=small, agents=[{"name": "b1", "ip": "10.0.0.1", "role": "agent"}]))
+        run_allocate(module(state, network=small, agents=[{"name": "b1", "ip": "10.0.0.1", "role": "agent"}]))
     assert digest(state) == before
 
 
@@ -124,13 +124,13 @@ def test_corrupt_state_is_an_error_not_a_reset(tmp_path):
     state = tmp_path / "state.json"
     state.write_text("{half")
     with pytest.raises(StateFileError, match="is not valid JSON"):
-        overlay_allocate.run(module(state, network=SEED, agents=AGENTS))
+        run_allocate(module(state, network=SEED, agents=AGENTS))
     assert state.read_text() == "{half"
 
 
 def _allocate_one(args):
     state_file, index = args
-    out = overlay_allocate.run(module(state_file, network=SEED, agents=[
+    out = run_allocate(module(state_file, network=SEED, agents=[
         {"name": f"p{index}", "ip": f"10.1.0.{index}", "role": "agent"}]))
     return out["allocations"][f"p{index}"]["vtep_ip"]
 

@@ -43,6 +43,12 @@ def test_converge_check_diff_idempotence_and_purge(ns):
     assert result["changed"] and result["counts"]["routes"]["added"] == 6
     assert result["diff"]["after"]["rules"] == ["from 9.0.0.0/8 lookup 42"]
     assert "70:b3:d5:80:00:03 dst 172.31.0.3" in result["diff"]["after"]["fdb"]
+    # check mode returns the planned changes themselves, one per entry
+    total = sum(n for kind in result["counts"].values() for n in kind.values())
+    assert len(result["changes"]) == total
+    assert "add neighbour 44.128.0.2 lladdr 70:b3:d5:80:00:02" in result["changes"]
+    assert "add route 172.31.0.3/32 via 44.128.0.3 table 42" in result["changes"]
+    assert result["changes"][-1] == "add rule from 9.0.0.0/8 lookup 42"
     assert snapshot(ns) == before
 
     result = run_module(ns, "overlay_peers", args)
@@ -53,6 +59,8 @@ def test_converge_check_diff_idempotence_and_purge(ns):
 
     result = run_module(ns, "overlay_peers", {"peers": [peer(2)], "rule_subnets": ["9.0.0.0/8"]}, diff=True)
     assert result["changed"] and result["counts"]["neighbours"]["removed"] == 2
+    assert all(c.startswith("delete ") for c in result["changes"])
+    assert {"delete route 172.31.0.3/32 table 42", "delete neighbour fd00::3"} <= set(result["changes"])
     assert "44.128.0.3 lladdr 70:b3:d5:80:00:03" in result["diff"]["before"]["neighbours"]
     assert "44.128.0.3 lladdr 70:b3:d5:80:00:03" not in result["diff"]["after"]["neighbours"]
 
@@ -61,6 +69,11 @@ def test_bad_peer_names_the_field_and_value(ns):
     bad = [peer(2), peer(3), peer(4), dict(peer(5), vtep_mac="zz")]
     result = run_module(ns, "overlay_peers", {"peers": bad})
     assert result["failed"] and result["msg"] == "peers[3].vtep_mac: 'zz' is not a MAC address (node agent5)"
+
+
+def test_main_table_is_refused_by_the_core(ns):
+    result = run_module(ns, "overlay_peers", {"peers": [peer(2)], "table": 254})
+    assert result["failed"] and result["msg"].startswith("table: 254 is not a table of its own")
 
 
 def test_missing_device_fails_clearly(ns):

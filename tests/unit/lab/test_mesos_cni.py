@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.mesos.overlay.plugins.filter.cni import cni_config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 HARNESS = os.path.join(ROOT, "scripts", "lab", "image", "mesos_cni.py")
 sys.path.insert(0, os.path.dirname(HARNESS))
 import mesos_cni  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
