@@ -7,12 +7,11 @@ data plane)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
     Allocator,
     NodeRequest,
-    State,
     publish,
 )
 from ansible_collections.mesos.overlay.plugins.module_utils.config import (
@@ -24,27 +23,13 @@ from ansible_collections.mesos.overlay.plugins.module_utils.state import (
     StateStore,
     serialize,
 )
+from ansible_collections.mesos.overlay.plugins.module_utils.state_diff import state_diff
 
 
 def _load_network(params: Dict[str, Any]) -> NetworkConfig:
     if params["network_file"]:
         return load_network_file(params["network_file"], params["network"] or {})
     return parse_network(params["network"])
-
-
-def _diff(before_state: State, after_state: State, names: List[str]) -> Dict[str, Any]:
-    before = publish(before_state) if before_state.network else {}
-    after = publish(after_state)
-    diff = {
-        "before": {"nodes": {n: before[n] for n in names if n in before}},
-        "after": {"nodes": {n: after[n] for n in names if n in after}},
-    }
-    old_net = before_state.network.to_dict() if before_state.network else None
-    new_net = after_state.network.to_dict()
-    if old_net != new_net:
-        diff["before"]["network"] = old_net
-        diff["after"]["network"] = new_net
-    return diff
 
 
 def run_allocate(module: Any) -> Dict[str, Any]:
@@ -81,5 +66,10 @@ def run_allocate(module: Any) -> Dict[str, Any]:
         "state_file": store.path,
     }
     if module._diff and changed:
-        out["diff"] = _diff(old, result.state, result.removed + result.updated + result.added)
+        # the state file's change by node and overlay; disabled overlays' blocks
+        # are in it too (reserved), so they are compared as well
+        out["diff"] = state_diff(
+            publish(old, include_disabled=True) if old.network else {},
+            publish(result.state, include_disabled=True), store.path,
+            old.network.to_dict() if old.network else None, network.to_dict())
     return out

@@ -34,7 +34,10 @@ attributes:
     description: Computes and returns the allocations; writes nothing.
   diff_mode:
     support: full
-    description: Shows the nodes whose allocation is added, changed or released.
+    description:
+      - Shows the state file's change by node and overlay - what is allocated, changed and
+        released, each value beside its own old value - and the configuration's change,
+        overlays matched by name, under the state file's name.
   idempotent:
     support: full
     description: A second run with the same input changes nothing and leaves the state file untouched.
@@ -121,17 +124,23 @@ EXAMPLES = r"""
   run_once: true
   register: overlay
 
-- name: Read the configuration the Mesos master modules used
+- name: Read the configuration the Mesos master modules used (their --modules JSON)
   mesos.overlay.overlay_allocate:
     network_file: /opt/mesosphere/etc/master_modules.json
-    agents: "{{ nodes }}"
+    agents:
+      - {name: m1, ip: 10.0.0.2, role: master}
+      - {name: a1, ip: 10.0.0.11}
     state_file: /var/lib/mesos-overlay/state.json
+  delegate_to: localhost
+  run_once: true
 
 - name: Release two agents that left the cluster
   mesos.overlay.overlay_allocate:
-    network_file: files/overlay-config.json
-    remove: [agent7, agent9]
+    network_file: /etc/mesos/overlay-config.json
+    remove: [a2, a3]
     state_file: /var/lib/mesos-overlay/state.json
+  delegate_to: localhost
+  run_once: true
 """
 
 RETURN = r"""
