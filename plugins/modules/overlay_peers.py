@@ -126,7 +126,7 @@ RETURN = r"""
 changes:
   description:
     - The changes made (or, in check mode, to be made), one line each, removals
-      first; at most 100 lines, then a line C(... and N more) (O(counts) has the totals).
+      first; at most 100 lines, then a line C(... and N more) (RV(counts) has the totals).
     - Each line names the entry as C(ip) shows it, e.g. C(add route 9.0.2.0/24 via 44.128.0.2 table main).
   returned: always
   type: list
