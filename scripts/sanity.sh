@@ -5,6 +5,7 @@
 # test runs. scripts/, bench/ and .ci/ are not in the copy (they are not part
 # of the collection); scripts/shellcheck.sh lints their shell scripts.
 set -euo pipefail
+command -v shellcheck >/dev/null || { echo "sanity: shellcheck missing: run scripts/host-packages.sh" >&2; exit 1; }
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.venv"
 dest="$root/.build/sanity/ansible_collections/mesos/overlay"
@@ -18,7 +19,6 @@ cp -f "$root/scripts/get_pip_offline.py" ~/.ansible/test/cache/"get_pip_${pipver
 
 rm -rf "$dest"
 mkdir -p "$dest"
-command -v shellcheck >/dev/null || { echo "sanity: shellcheck missing: run scripts/host-packages.sh" >&2; exit 1; }
 
 cd "$root"
 git ls-files -co --exclude-standard -z | grep -zvE '^(\.ci|bench|scripts)/' | rsync -a --from0 --files-from=- ./ "$dest/"
