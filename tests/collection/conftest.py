@@ -2,17 +2,13 @@
 
 import pytest
 
-from collection_helpers import COLLECTIONS, ROOT, copy_checkout, run, tool
+from collection_helpers import LINK, copy_checkout, run, tool
 
 
 @pytest.fixture(scope="session")
 def collection_link():
-    """The in-place collection link of `make collection`, so ansible finds mesos.overlay."""
-    link = COLLECTIONS / "ansible_collections" / "mesos" / "overlay"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(ROOT)
-    return link
+    """The in-place collection link (made when collection_helpers is imported)."""
+    return LINK
 
 
 # What `make venv`, `make collection`, `make test`, `make lab` and an editor
