@@ -1,6 +1,7 @@
 """Docs a user can read and copy: one page per filter, Ansible markup, examples
 that run as written."""
 
+import ast
 import base64
 import importlib
 import ipaddress
@@ -191,9 +192,34 @@ HOST_VARS = {"ansible_connection": "local", "ansible_python_interpreter": sys.ex
 RUNNABLE = {"ansible.builtin.debug", "ansible.builtin.set_fact", "ansible.builtin.assert"}
 
 
-def test_filter_examples_run_as_written(filter_docs, tmp_path):
-    """Every filter example that only computes runs on localhost without an error;
-    the others (copy, docker) are checked above for modules and options."""
+def stated_results(docs):
+    """Task name -> the result an example states in the comment under it, where
+    the comment is a whole JSON or Python literal (abridged ones are skipped)."""
+    out = {}
+    for doc in docs.values():
+        name, comment = None, []
+        for line in doc["examples"].splitlines() + ["- name: (end)"]:
+            if line.startswith("- name:"):
+                text = " ".join(comment)
+                for parse in (json.loads, ast.literal_eval) if "..." not in text else ():
+                    try:
+                        out[name] = parse(text)
+                        break
+                    except (ValueError, SyntaxError):
+                        continue
+                name, comment = line.split(":", 1)[1].strip(), []
+            elif line.strip().startswith("#"):
+                comment.append(line.strip()[1:].strip())
+            elif line.strip():
+                comment = []
+    out.pop(None, None)
+    return out
+
+
+def test_filter_examples_run_as_written_and_give_what_they_say(filter_docs, tmp_path):
+    """Every filter example that only computes runs on localhost without an error
+    and, where its comment states the result in full, gives that result; the
+    others (copy, docker) are checked above for modules and options."""
     tasks = [pair[1] for pair in examples(filter_docs, "filter") if module_of(pair[1]) in RUNNABLE]
     assert len(tasks) >= 10
     play = [{"name": "filter examples", "hosts": "localhost", "gather_facts": False,
@@ -202,8 +228,14 @@ def test_filter_examples_run_as_written(filter_docs, tmp_path):
     (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": HOST_VARS}}}))
     proc = run(tool("ansible-playbook"), "-i", tmp_path / "hosts.yml", tmp_path / "play.yml",
                ANSIBLE_STDOUT_CALLBACK="json")
-    stats = json.loads(proc.stdout)["stats"]["localhost"]
+    report = json.loads(proc.stdout)
+    stats = report["stats"]["localhost"]
     assert stats["failures"] == 0 and stats["ok"] + stats["skipped"] == len(tasks), stats
+    got = {t["task"]["name"]: t["hosts"]["localhost"].get("msg") for t in report["plays"][0]["tasks"]}
+    stated = stated_results(filter_docs)
+    assert len(stated) >= 5, stated
+    for name, expected in stated.items():
+        assert got[name] == expected, f"example {name!r} gives {got[name]!r}, its comment says {expected!r}"
 
 
 def _under(root, node):
