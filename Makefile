@@ -17,7 +17,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 help:
 	@echo "make lab       set up everything, bring up the lab, converge, status + ping matrix"
-	@echo "make lab-down  remove the lab containers and networks"
+	@echo "make lab-down  remove the lab containers, networks and state (state file, .bak, lock)"
 	@echo "make test      unit tests, sanity, linters, collection tests, molecule (what CI runs)"
 	@echo "make bench     benchmarks (print figures)"
 
@@ -87,7 +87,7 @@ molecule-destroy: venv collection
 
 test: unit sanity lint collection-test molecule
 
-bench: venv
+bench: venv collection
 	$(BIN)/python bench/run.py
 
 clean: lab-down

@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional
 from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
 
 PLUGINS = ("port-mapper", "bridge")
+NETGROUPS_PLUGIN = "mesos-overlay-netgroups"
 # The cniVersions whose result Mesos's spec.proto reads (ip4/ip6); the port-mapper's
 # delegate has none, which the plugins read as 0.1.0.
 MESOS_CNI_VERSIONS = ("0.1.0", "0.2.0")
@@ -41,7 +42,8 @@ def _net(value: Any, field: str) -> Optional[str]:
 
 
 def cni_config(allocation: Dict[str, Any], name: str, plugin: str = "port-mapper", mtu: int = 1420,
-               data_dir: str = "/var/run/mesos/cni/networks", cni_version: str = "0.2.0") -> Dict[str, Any]:
+               data_dir: str = "/var/run/mesos/cni/networks", cni_version: str = "0.2.0",
+               netgroups: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """The CNI config of the Mesos half of ``name`` (see overlay_cni_config.yml)."""
     if plugin not in PLUGINS:
         raise ValueError(f"plugin: {plugin!r} is not one of {', '.join(PLUGINS)}")
@@ -75,8 +77,16 @@ def cni_config(allocation: Dict[str, Any], name: str, plugin: str = "port-mapper
         "mtu": mtu,
         "ipam": ipam,
     }
+    if netgroups is not None and not isinstance(netgroups, dict):
+        raise ValueError(f"netgroups: {netgroups!r} is not a mapping of netgroup to ipset")
     if plugin == "bridge":
-        return dict({"cniVersion": str(cni_version), "name": name}, **bridge)
+        bridge = dict({"cniVersion": str(cni_version), "name": name}, **bridge)
+        if not netgroups:
+            return bridge
+        return {"cniVersion": str(cni_version), "name": name, "type": NETGROUPS_PLUGIN,
+                "netgroups": dict(netgroups), "delegate": bridge}
+    if netgroups:
+        bridge = {"type": NETGROUPS_PLUGIN, "netgroups": dict(netgroups), "delegate": bridge}
     return {
         "name": name,
         "type": "mesos-cni-port-mapper",
@@ -114,14 +124,8 @@ def _norm(value: Any) -> str:
         return str(value)
 
 
-def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) -> str:
-    """Why the existing network (``docker network inspect`` output) is not ``wanted``; '' if it is.
-
-    Options of the existing network that ``wanted`` does not set are ignored: they do
-    not stop the overlay from working and ``docker_network`` leaves them alone.
-    """
-    if not existing:
-        return ""
+def _differences(existing: Dict[str, Any], wanted: Dict[str, Any]) -> List[str]:
+    """What of ``wanted`` the existing network (``docker network inspect``) lacks."""
     problems: List[str] = []
     driver = existing.get("Driver")
     if driver != wanted["driver"]:
@@ -136,18 +140,47 @@ def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) 
     want = sorted(_norm(c["subnet"]) for c in wanted["ipam_config"])
     if have != want:
         problems.append(f"subnets {', '.join(have) or 'none'} (want {', '.join(want)})")
+    return problems
+
+
+def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) -> str:
+    """Why the existing network (``docker network inspect`` output) is not ``wanted``; '' if it is.
+
+    Options of the existing network that ``wanted`` does not set are ignored: they do
+    not stop the overlay from working and ``docker_network`` leaves them alone.
+    """
+    problems = _differences(existing, wanted) if existing else []
     if not problems:
         return ""
     return (f"docker network {wanted['name']!r} exists and was not made by mesos.overlay: "
             + "; ".join(problems) + "; left alone (remove or rename it, then re-run)")
 
 
-def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 1420) -> List[Dict[str, Any]]:
+def docker_recreate(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) -> str:
+    """Why recreating our own network would disturb containers; '' if it would not.
+
+    ``docker_network`` recreates a network whose subnets or options change (adding
+    IPv6 to an overlay does), disconnecting every container on it.
+    """
+    problems = _differences(existing, wanted) if existing else []
+    containers = sorted(str((c or {}).get("Name") or cid)[:63]
+                        for cid, c in ((existing or {}).get("Containers") or {}).items())
+    if not problems or not containers:
+        return ""
+    return (f"docker network {wanted['name']!r} would be recreated ({'; '.join(problems)}) with"
+            f" {len(containers)} container(s) on it: {', '.join(containers)}; refused, they would"
+            " be disconnected. Stop them or move them to another network, or set"
+            " overlay_docker_recreate: true to recreate it anyway")
+
+
+def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 1420,
+                allow_recreate: bool = False) -> List[Dict[str, Any]]:
     """Per overlay: the wanted network and why an existing one conflicts ('' if none).
 
     ``info`` is the registered loop result of ``community.docker.docker_network_info``
     over the overlay names. A network recorded in ``ours`` (made by an earlier run) is
-    never a conflict: ``docker_network`` recreates it with the wanted options.
+    not a foreign network: ``docker_network`` recreates it with the wanted options,
+    unless containers are on it and ``allow_recreate`` is false (then it conflicts).
     """
     existing: Dict[str, Any] = {}
     for item in (info or {}).get("results", []) if isinstance(info, dict) else []:
@@ -157,7 +190,12 @@ def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 
     plan = []
     for name in sorted(overlays or {}):
         wanted = docker_network(overlays[name], name, mtu)
-        conflict = "" if name in ours else docker_conflict(existing.get(name), wanted)
+        if name not in ours:
+            conflict = docker_conflict(existing.get(name), wanted)
+        elif not allow_recreate:
+            conflict = docker_recreate(existing.get(name), wanted)
+        else:
+            conflict = ""
         plan.append({"name": name, "network": wanted, "conflict": conflict, "exists": name in existing})
     return plan
 

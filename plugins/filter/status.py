@@ -105,7 +105,10 @@ def state_view(config: Mapping[str, Any], allocations: Mapping[str, Any],
             entry["backend"] = {"vxlan": vxlan}
             entry["state"] = overlay_state(facts.get(node), name)
             overlays.append(entry)
-        agents.append({"ip": alloc.get("ip"), "overlays": overlays})
+        agent: Dict[str, Any] = {"ip": alloc.get("ip"), "overlays": overlays}
+        if isinstance(fact.get("netgroups"), Mapping):
+            agent["netgroups"] = dict(fact["netgroups"])
+        agents.append(agent)
     return {"network": network_view(config), "agents": agents}
 
 
@@ -145,7 +148,8 @@ def _peers_problem(peers: Any) -> Optional[str]:
 
 
 def status_now(record: Optional[Mapping[str, Any]], vtep: Any = None, peers: Any = None, cni: Any = None,
-               vtep_name: str = "vtep1024", error: Optional[str] = None) -> Dict[str, Any]:
+               vtep_name: str = "vtep1024", error: Optional[str] = None,
+               netgroups: Any = None) -> Dict[str, Any]:
     """A node's record as it is now: what the last run recorded, failed where the node
     no longer has what it should.
 
@@ -184,6 +188,25 @@ def status_now(record: Optional[Mapping[str, Any]], vtep: Any = None, peers: Any
             entry["state"] = _state(FAILED, "; ".join(errors + [f"now: {f}" for f in faults]))
         overlays[name] = entry
     out["overlays"] = overlays
+    if isinstance(record.get("netgroups"), Mapping):
+        out["netgroups"] = _netgroups_now(record["netgroups"], node_faults, netgroups)
+    return out
+
+
+def _netgroups_now(entry: Mapping[str, Any], node_faults: List[str], rules: Any) -> Dict[str, Any]:
+    """The node's netgroup record, failed when its VTEP, peers or rules (``overlay_netgroups``
+    run in check mode) are not as they should be now."""
+    faults = list(node_faults)
+    if isinstance(rules, Mapping) and not rules.get("skipped"):
+        if rules.get("failed"):
+            faults.append(f"netgroup rules: cannot be checked: {str(rules.get('msg') or 'failed').strip()}")
+        elif rules.get("changed"):
+            faults.append("netgroup rules or sets are missing or differ")
+    out = dict(entry)
+    if faults:
+        before = entry.get("state") or {}
+        errors = [before["error"]] if before.get("status") == FAILED and before.get("error") else []
+        out["state"] = _state(FAILED, "; ".join(errors + [f"now: {f}" for f in faults]))
     return out
 
 

@@ -105,18 +105,19 @@ def network_lines(before: Optional[Mapping[str, Any]], after: Optional[Mapping[s
     return (["network:"] + lines) if lines else []
 
 
-def state_diff(before: Mapping[str, Any], after: Mapping[str, Any], state_file: str,
+def state_diff(before: Mapping[str, Any], after: Mapping[str, Any], store: str,
                network_before: Optional[Mapping[str, Any]] = None,
                network_after: Optional[Mapping[str, Any]] = None,
                nodes: Optional[Iterable[str]] = None) -> Dict[str, str]:
     """The module's ``diff``: ``{"prepared": text}``, which Ansible prints as it is.
 
     ``before``/``after`` are the published allocations of every node (disabled
-    overlays included: their blocks stay reserved in the state); ``nodes``
-    limits the report to those names (all by default).
+    overlays included: their blocks stay reserved in the state); ``store``
+    names where the state lives (the state file, or the ZooKeeper znode), as
+    the headers; ``nodes`` limits the report to those names (all by default).
     """
     names = list(nodes) if nodes is not None else _keys(after, before)
-    lines = [f"--- {state_file} (before)", f"+++ {state_file} (after)"]
+    lines = [f"--- {store} (before)", f"+++ {store} (after)"]
     lines += network_lines(network_before, network_after)
     for name in names:
         lines += node_lines(name, before.get(name), after.get(name))

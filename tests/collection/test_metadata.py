@@ -45,13 +45,14 @@ def test_the_readme_names_the_real_dependencies():
     assert named == deps, f"README names {sorted(named)}, galaxy.yml depends on {sorted(deps)}"
 
 
-def test_the_readme_claims_no_takeover_that_does_not_exist():
-    # Nothing reads the allocations of a cluster that runs the DC/OS modules
-    # yet; when something does (a module or playbook named for it), the README
-    # may say that a running cluster is taken over without renumbering.
+def test_the_readme_claims_a_takeover_only_with_the_means_to_do_it():
+    # "taken over without renumbering" is true only while something reads a
+    # running cluster's allocations (the master role's overlay_import_state)
     readme = " ".join((ROOT / "README.md").read_text().split())
-    takeover = [p for p in list((ROOT / "plugins" / "modules").glob("*.py")) + list((ROOT / "playbooks").glob("*.yml"))
-                if re.search(r"import|takeover|adopt", p.stem)]
-    if not takeover:
-        assert not re.search(r"taken over without renumbering", readme, re.I)
-        assert "does not do yet is read the allocations of a cluster" in readme
+    spec = yaml.safe_load((ROOT / "roles" / "master" / "meta" / "argument_specs.yml").read_text())
+    options = spec["argument_specs"]["main"].get("options") or {}
+    claims = re.search(r"taken over without renumbering", readme, re.I)
+    if "overlay_import_state" in options:
+        assert claims and "overlay_import_state" in readme and "docs/state.md" in readme
+    else:
+        assert not claims

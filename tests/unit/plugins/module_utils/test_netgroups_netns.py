@@ -22,7 +22,7 @@ import pytest
 from ansible_collections.mesos.overlay.plugins.module_utils import nat, netgroups
 
 from netns_helpers import requires_root, sh
-from test_netgroups_cni import CNI_PATH, PLUGIN, call, conf, info
+from netgroups_helpers import CNI_PATH, call, conf, info
 
 pytestmark = [
     pytest.mark.kernel,
