@@ -31,6 +31,7 @@ def filter_names():
 
 FILTERS = filter_names()
 MODULES = sorted(p.stem for p in MODULE_DIR.glob("*.py") if p.stem != "__init__")
+LOOKUPS = sorted(p.stem for p in (ROOT / "plugins" / "lookup").glob("*.py") if p.stem != "__init__")
 
 
 def ansible_doc(kind, names):
@@ -46,6 +47,11 @@ def filter_docs(collection_link):
 @pytest.fixture(scope="module")
 def module_docs(collection_link):
     return ansible_doc("module", MODULES)
+
+
+@pytest.fixture(scope="module")
+def lookup_docs(collection_link):
+    return ansible_doc("lookup", LOOKUPS) if LOOKUPS else {}
 
 
 def test_there_are_filters_and_modules():
@@ -84,8 +90,8 @@ def _no_markdown(where, doc):
         assert "`" not in text and "**" not in text, f"{where}: Markdown in {text!r} (use C(), O(), V(), I())"
 
 
-def test_docs_use_ansible_markup_not_markdown(filter_docs, module_docs):
-    for kind, docs in (("filter", filter_docs), ("module", module_docs)):
+def test_docs_use_ansible_markup_not_markdown(filter_docs, module_docs, lookup_docs):
+    for kind, docs in (("filter", filter_docs), ("module", module_docs), ("lookup", lookup_docs)):
         for name, doc in docs.items():
             _no_markdown(f"{kind} {name}", {k: doc[k] for k in ("doc", "return") if doc.get(k)})
     for spec in ROOT.glob("roles/*/meta/argument_specs.yml"):
@@ -116,8 +122,8 @@ def module_of(task):
     return action
 
 
-def test_examples_call_modules_that_exist_with_options_they_document(filter_docs, module_docs):
-    tasks = examples(filter_docs, "filter") + examples(module_docs, "module")
+def test_examples_call_modules_that_exist_with_options_they_document(filter_docs, module_docs, lookup_docs):
+    tasks = examples(filter_docs, "filter") + examples(module_docs, "module") + examples(lookup_docs, "lookup")
     actions = sorted({module_of(pair[1]) for pair in tasks})
     assert all(a.count(".") == 2 for a in actions), f"FQCNs only: {actions}"
     proc = run(tool("ansible-doc"), "-t", "module", "--json", *actions)
@@ -292,7 +298,9 @@ def test_allocate_examples_run_as_written(module_docs, tmp_path):
 
 
 def test_every_page_renders_without_a_warning(collection_link):
-    for kind, names in (("module", MODULES), ("filter", sorted(FILTERS))):
+    for kind, names in (("module", MODULES), ("filter", sorted(FILTERS)), ("lookup", LOOKUPS)):
+        if not names:
+            continue
         proc = run(tool("ansible-doc"), "-t", kind, *[f"mesos.overlay.{n}" for n in names], ANSIBLE_NOCOLOR="1")
         assert proc.stderr.strip() == "", proc.stderr
         for name in names:
