@@ -21,11 +21,10 @@ description:
     (C(0x0fff)), packets from a local member get the policy ID of each of its netgroups
     (C(--or-mark)); in C(mangle POSTROUTING), packets leaving through the VTEP have the other
     low 16 bits cleared, so no other software's mark goes on the wire. With a VXLAN-GBP VTEP
-    (M(mesos.overlay.overlay_vtep) C(gbp=true)) on every
+    (M(mesos.overlay.overlay_vtep) O(mesos.overlay.overlay_vtep#module:gbp=true)) on every
     node, the mark travels in the VXLAN header.
-  - >-
-    In C(filter), a chain C(MESOS-OVERLAY-NG) jumped from C(FORWARD) and C(DOCKER-USER) as
-    their first rule (before the overlay's own accept rules): replies and connections from
+  - In C(filter), a chain C(MESOS-OVERLAY-NG) jumped from C(FORWARD) and C(DOCKER-USER) as
+    their first rule (before the overlay's own accept rules) - replies and connections from
     O(nodes) pass; a new connection into an overlay of O(isolated) from outside it is dropped;
     a new connection to a member of a netgroup passes only when its mark carries that
     netgroup's policy ID. Destinations in no netgroup are not restricted.
@@ -123,8 +122,8 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mesos.overlay.plugins.module_utils.nat import NatError
-from ansible_collections.mesos.overlay.plugins.module_utils.netgroups import make_spec, reconcile
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
+from ansible_collections.mesos.overlay.plugins.module_utils.netgroups import run_netgroups
 
 
 def main():
@@ -140,33 +139,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-
-    def run(argv, data=None):
-        binary = module.get_bin_path(argv[0], required=True, opt_dirs=["/usr/sbin", "/sbin"])
-        return module.run_command([binary] + argv[1:], data=data, binary_data=False, check_rc=False)
-
-    try:
-        ids = {}
-        for name, value in (p["netgroups"] or {}).items():
-            try:
-                ids[name] = int(value)
-            except (TypeError, ValueError):
-                module.fail_json(msg=f"netgroups.{name}: {value!r} is not a policy ID")
-        spec = make_spec(ids, p["docker_blocks"], isolated=p["isolated"], nodes=p["nodes"], vtep=p["vtep"])
-        result = reconcile(run, spec, present=p["state"] == "present", check=module.check_mode,
-                           backend=p["backend"])
-    except NatError as exc:
-        module.fail_json(msg=str(exc))
-
-    out = dict(
-        changed=result.changed,
-        commands=dict(ipset=result.ipset_pre + result.ipset_post,
-                      iptables=result.iptables_script().splitlines()),
-    )
-    if module._diff:
-        out["diff"] = dict(before="\n".join(result.before) + "\n", after="\n".join(result.after) + "\n")
-    module.exit_json(**out)
+    run_module(module, run_netgroups)
 
 
 if __name__ == "__main__":

@@ -56,3 +56,18 @@ def test_the_readme_claims_a_takeover_only_with_the_means_to_do_it():
         assert claims and "overlay_import_state" in readme and "docs/state.md" in readme
     else:
         assert not claims
+
+
+def test_the_files_the_docs_name_exist():
+    docs = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
+    placeholders = {"inventories/mycluster", "inventories/prod"}  # the user's own inventory
+    missing = set()
+    for doc in docs:
+        for match in re.finditer(r"(?<![\w/.-])((?:docs|playbooks|roles|plugins|meta|scripts|inventories|tests|molecule)"
+                                 r"/[\w./-]*\w)([*{<]?)", doc.read_text()):
+            ref, pattern = match.groups()
+            if pattern or ref.split("/")[:2] == ["inventories", "prod"] or ref in placeholders:
+                continue
+            if not (ROOT / ref).exists():
+                missing.add(f"{doc.relative_to(ROOT)}: {ref}")
+    assert not missing, sorted(missing)
