@@ -76,7 +76,7 @@ options:
     type: list
     elements: str
     default: []
-    version_added: 0.2.0
+    version_added: 0.1.0
   ipset:
     description: Name of the ipset.
     type: str

@@ -81,7 +81,7 @@ options:
         every node of the cluster before any node marks packets.
     type: bool
     default: false
-    version_added: 0.2.0
+    version_added: 0.1.0
   state:
     description: Whether the device should exist.
     type: str

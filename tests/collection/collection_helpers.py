@@ -1,5 +1,6 @@
 """Helpers of the collection tests: the repository, its tools, a copy of it."""
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -56,3 +57,21 @@ def copy_checkout(dest: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, target, follow_symlinks=False)
     return dest
+
+
+def filter_names():
+    """Every filter of the collection -> the plugin file that holds it."""
+    if str(COLLECTIONS) not in sys.path:
+        sys.path.insert(0, str(COLLECTIONS))
+    names = {}
+    for path in sorted((ROOT / "plugins" / "filter").glob("*.py")):
+        mod = importlib.import_module(f"ansible_collections.mesos.overlay.plugins.filter.{path.stem}")
+        for name in mod.FilterModule().filters():
+            names[name] = path.name
+    return names
+
+
+def plugin_names(folder):
+    """The plugins of plugins/<folder> (modules, lookup), by file name."""
+    return sorted(p.stem for p in (ROOT / "plugins" / folder).glob("*.py") if p.stem != "__init__")
+

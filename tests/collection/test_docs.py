@@ -3,7 +3,6 @@ that run as written."""
 
 import ast
 import base64
-import importlib
 import ipaddress
 import json
 import sys
@@ -11,27 +10,15 @@ import sys
 import pytest
 import yaml
 
-from collection_helpers import COLLECTIONS, ROOT, run, tool
-
-if str(COLLECTIONS) not in sys.path:
-    sys.path.insert(0, str(COLLECTIONS))
+from collection_helpers import ROOT, filter_names, plugin_names, run, tool
 
 FILTER_DIR = ROOT / "plugins" / "filter"
 MODULE_DIR = ROOT / "plugins" / "modules"
 
 
-def filter_names():
-    names = {}
-    for path in sorted(FILTER_DIR.glob("*.py")):
-        mod = importlib.import_module(f"ansible_collections.mesos.overlay.plugins.filter.{path.stem}")
-        for name in mod.FilterModule().filters():
-            names[name] = path.name
-    return names
-
-
 FILTERS = filter_names()
-MODULES = sorted(p.stem for p in MODULE_DIR.glob("*.py") if p.stem != "__init__")
-LOOKUPS = sorted(p.stem for p in (ROOT / "plugins" / "lookup").glob("*.py") if p.stem != "__init__")
+MODULES = plugin_names("modules")
+LOOKUPS = plugin_names("lookup")
 
 
 def ansible_doc(kind, names):
