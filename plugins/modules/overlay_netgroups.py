@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: overlay_netgroups
 short_description: Netgroup isolation and isolated overlays on a node (ipsets and iptables)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Keeps, per netgroup, the ipset C(mo-ng-<netgroup>) (C(hash:net) with comments) of the
     node's own members; this module keeps the blocks of the node's docker networks of that
