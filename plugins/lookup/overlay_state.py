@@ -17,13 +17,7 @@ description:
     store holds nothing).
   - Give it to C(overlay_import_state) (or the module's C(import_state)) to move a cluster
     from that store to another one; nothing moves, the document is the same byte for byte.
-  - With O(nodes), only the names of the nodes the state holds (the master role reads the
-    records of the other nodes of a play before it allocates for them).
 options:
-  nodes:
-    description: Return the node names (a list) instead of the document.
-    type: bool
-    default: false
   backend:
     description: V(file) or V(zookeeper).
     type: str
@@ -60,9 +54,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _raw:
-  description: The state document (one element), or null; with O(nodes), the list of names.
+  description: The state document (one element), or null.
   type: list
-  elements: raw
+  elements: dict
 """
 
 import json
@@ -85,6 +79,4 @@ class LookupModule(LookupBase):
                 snap = store.read()
         except StateFileError as exc:
             raise AnsibleLookupError(f"overlay_state: {exc}") from None
-        if self.get_option("nodes"):
-            return [list(snap.state.nodes)]
         return [json.loads(snap.text) if snap.text else None]
