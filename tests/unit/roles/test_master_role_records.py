@@ -3,7 +3,6 @@ and overlay_recover rebuilds it. The nodes are local connections, each with a
 facts directory of its own holding the record the agent role would write."""
 
 import json
-import os
 
 import pytest
 import yaml

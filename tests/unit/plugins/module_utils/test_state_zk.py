@@ -143,7 +143,7 @@ def test_connection_errors_name_the_hosts_and_what_failed():
     started = time.monotonic()
     with pytest.raises(StateFileError) as err:
         run_allocate(module(state_backend="zookeeper", zookeeper_hosts=[f"127.0.0.1:{port}"],
-                                zookeeper_timeout=1.0, agents=nodes("a", 1)))
+                            zookeeper_timeout=1.0, agents=nodes("a", 1)))
     assert time.monotonic() - started < 10
     assert f"zookeeper_hosts 127.0.0.1:{port}: no ZooKeeper session within 1 s" in str(err.value)
     assert f"127.0.0.1:{port}: Connection refused" in str(err.value)
