@@ -132,6 +132,26 @@ def per_entry(ns: str, ip_lines: List[str], br_lines: List[str]) -> float:
     return time.perf_counter() - start
 
 
+def core(varfile: str) -> Dict[str, float]:
+    """One run of the module's core (``run_peers``, what the module runs, without
+    Ansible) in the current namespace, timed."""
+    # pylint: disable=import-outside-toplevel
+    from types import SimpleNamespace
+
+    sys.path.insert(0, HERE)
+    import fleet  # noqa: F401  (makes the collection importable)
+    from ansible_collections.mesos.overlay.plugins.module_utils.netlink.peers import run_peers
+
+    with open(varfile, encoding="utf-8") as fh:
+        data = json.load(fh)
+    module = SimpleNamespace(check_mode=False, _diff=False, params={
+        "device": "vtep1024", "peers": data["bench_peers"], "rule_subnets": data["bench_rule_subnets"],
+        "table": 42, "purge": True})
+    start = time.perf_counter()
+    run_peers(module)
+    return {"core": time.perf_counter() - start}
+
+
 def rows(count: int = 5000, overlays: int = 2, per_entry_floor: bool = True) -> List[Dict[str, Any]]:
     sys.path.insert(0, HERE)
     import fleet  # pylint: disable=import-outside-toplevel
@@ -163,6 +183,7 @@ def rows(count: int = 5000, overlays: int = 2, per_entry_floor: bool = True) -> 
                     "floor_what": "-batch, all entries"})
     tmp = tempfile.mkdtemp(prefix="bench-peers-")
     ns = fresh_ns()
+    ns_core = fresh_ns()
     try:
         play = os.path.join(tmp, "peers.yml")
         with open(play, "w", encoding="utf-8") as fh:
@@ -173,11 +194,15 @@ def rows(count: int = 5000, overlays: int = 2, per_entry_floor: bool = True) -> 
             varfile = fleet.write_json(tmp, "vars.json", {"bench_peers": wanted,
                                                          "bench_rule_subnets": rule_subnets(overlays)})
             ran = fleet.playbook(play, "-e", f"@{varfile}", netns=ns)
+            alone = fleet.python(os.path.abspath(__file__), "core", varfile, netns=ns_core)
             target = {"converge": 2.0, "no-op": 1.0}.get(label)
             out.append({"what": what, "case": f"task, {label}", "ours": ran.task("peers"), "run": ran.wall,
                         "mem": ran.maxrss_mb, "floor": floor_s,
                         "floor_what": "-batch, all entries" if floor_s is full else "-batch, changed entries",
                         "target": target})
+            out.append({"what": what, "case": f"core alone, {label}", "ours": alone.tasks["core"], "run": alone.wall,
+                        "mem": alone.maxrss_mb, "floor": floor_s,
+                        "floor_what": "-batch, all entries" if floor_s is full else "-batch, changed entries"})
         # what any overlay_peers task costs: one peer, no change
         varfile = fleet.write_json(tmp, "vars.json", {"bench_peers": peers[:1],
                                                      "bench_rule_subnets": rule_subnets(overlays)})
@@ -187,15 +212,20 @@ def rows(count: int = 5000, overlays: int = 2, per_entry_floor: bool = True) -> 
                     "run": ran.wall, "mem": ran.maxrss_mb})
     finally:
         run("ip", "netns", "del", ns)
+        run("ip", "netns", "del", ns_core)
         shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("args", nargs="*", help="core VARFILE: one core run in this namespace")
     parser.add_argument("--peers", type=int, default=5000)
     parser.add_argument("--overlays", type=int, default=2)
     args = parser.parse_args()
+    if args.args[:1] == ["core"]:
+        print(json.dumps(core(args.args[1])))
+        return 0
     if os.geteuid() != 0:
         print("bench_peers: run as root (network namespaces)", file=sys.stderr)
         return 2

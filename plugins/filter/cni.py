@@ -15,94 +15,6 @@ unit tests call.
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
----
-name: overlay_cni_config
-short_description: The CNI config of an overlay's Mesos half
-version_added: 0.1.0
-author: mesos.overlay developers (@mesos-overlay)
-description:
-  - Builds the CNI network config the Mesos containerizer reads from
-    C(overlay_cni_dir)/C(<name>.conf) for one overlay of one agent, as the DC/OS overlay
-    agent module wrote it. Render it with C(to_nice_json).
-  - V(port-mapper) gives the C(mesos-cni-port-mapper) config delegating to the C(bridge)
-    plugin (bridge C(m-<name>), iptables chain C(M-<NAME>)), which needs Mesos' port-mapper
-    plugin on the agent.
-  - V(bridge) gives the delegate alone, with C(cniVersion) and C(name), that is the plain CNI
-    C(bridge) plugin, for agents without the port-mapper.
-  - IP addresses come from C(host-local) IPAM over the agent's Mesos half. With an IPv6
-    Mesos half, IPAM uses C(ranges) with both halves and a default route for each family.
-  - With O(netgroups), the collection's plugin C(mesos-overlay-netgroups) comes between
-    (see C(docs/netgroups.md)) - V(port-mapper) gives C(mesos-cni-port-mapper) ->
-    C(mesos-overlay-netgroups) -> C(bridge), V(bridge) gives C(mesos-overlay-netgroups) ->
-    C(bridge); the C(bridge) part is the same as without netgroups.
-  - "Other filters of this file, documented in C(docs/agent.md):
-    C(overlay_docker_network(allocation, name, mtu=1420)) gives the options of
-    M(community.docker.docker_network) for the Docker half;
-    C(overlay_docker_conflict(existing, wanted)) says why an existing Docker network
-    (the C(network) of M(community.docker.docker_network_info)) conflicts, or an empty string;
-    C(overlay_docker_plan(overlays, info_results, ours, mtu, allow_recreate)) does both for every overlay,
-    and refuses to recreate a network of ours that has containers on it unless allow_recreate."
-options:
-  _input:
-    description: The agent's allocation of this overlay (C(overlay_allocation.overlays[name])).
-    type: dict
-    required: true
-  name:
-    description: The overlay's name.
-    type: str
-    required: true
-  plugin:
-    description: The config's format.
-    type: str
-    choices: [port-mapper, bridge]
-    default: port-mapper
-  mtu:
-    description: The MTU of the containers' interfaces.
-    type: int
-    default: 1420
-  data_dir:
-    description: The C(dataDir) of the C(host-local) IPAM plugin.
-    type: str
-    default: /var/run/mesos/cni/networks
-  cni_version:
-    description:
-      - The C(cniVersion) of the V(bridge) format. Only the versions whose result has the
-        C(ip4)/C(ip6) shape that Mesos reads are accepted (a 0.3+ result gives a Mesos task
-        no address).
-    type: str
-    choices: [0.1.0, 0.2.0]
-    default: 0.2.0
-  netgroups:
-    description:
-      - The cluster's netgroups, each with the name of its ipset on the node (the output of
-        C(mesos.overlay.overlay_netgroup_sets)). Empty - no netgroups, the config as before.
-    type: dict
-    default: {}
-    version_added: 0.2.0
-"""
-
-EXAMPLES = r"""
-- name: Write the CNI config of every overlay
-  ansible.builtin.copy:
-    dest: "/var/lib/mesos/cni/{{ item.key }}.conf"
-    content: "{{ item.value | mesos.overlay.overlay_cni_config(item.key) | to_nice_json }}\n"
-    mode: "0644"
-  loop: "{{ overlay_allocation.overlays | dict2items }}"
-
-# {"name": "dcos", "type": "mesos-cni-port-mapper", "excludeDevices": ["m-dcos"],
-#  "chain": "M-DCOS", "delegate": {"type": "bridge", "bridge": "m-dcos", "isGateway": true,
-#  "ipMasq": false, "hairpinMode": true, "mtu": 1420, "ipam": {"type": "host-local",
-#  "dataDir": "/var/run/mesos/cni/networks", "subnet": "9.0.3.0/25",
-#  "routes": [{"dst": "0.0.0.0/0"}]}}}
-"""
-
-RETURN = r"""
-_value:
-  description: The CNI config as a dict.
-  type: dict
-"""
-
 import ipaddress
 from typing import Any, Dict, List, Optional
 
@@ -132,7 +44,7 @@ def _net(value: Any, field: str) -> Optional[str]:
 def cni_config(allocation: Dict[str, Any], name: str, plugin: str = "port-mapper", mtu: int = 1420,
                data_dir: str = "/var/run/mesos/cni/networks", cni_version: str = "0.2.0",
                netgroups: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
-    """The CNI config of the Mesos half of ``name`` (see the module DOCUMENTATION)."""
+    """The CNI config of the Mesos half of ``name`` (see overlay_cni_config.yml)."""
     if plugin not in PLUGINS:
         raise ValueError(f"plugin: {plugin!r} is not one of {', '.join(PLUGINS)}")
     if str(cni_version) not in MESOS_CNI_VERSIONS:

@@ -32,9 +32,11 @@ EXAMPLES = r"""
 - name: Allocate, refusing to renumber any node
   mesos.overlay.overlay_allocate:
     network: "{{ overlay_network }}"
-    agents: "{{ nodes }}"
-    state_file: state.json
+    agents: "{{ ansible_play_hosts | mesos.overlay.overlay_nodes(hostvars, groups['mesos_masters']) }}"
+    state_file: /var/lib/mesos-overlay/state.json
     node_records: "{{ ansible_play_hosts | mesos.overlay.overlay_node_records(hostvars) }}"
+  delegate_to: localhost
+  run_once: true
 """
 
 RETURN = r"""

@@ -41,7 +41,9 @@ EXAMPLES = r"""
     that: __why | length == 0
     fail_msg: "{{ __why }}"
   vars:
-    __why: "{{ overlay_allocation | mesos.overlay.overlay_renumbered(earlier_record, inventory_hostname) }}"
+    __why: >-
+      {{ overlay_allocation | mesos.overlay.overlay_renumbered(ansible_local.mesos_overlay | default(none),
+                                                              inventory_hostname) }}
 """
 
 RETURN = r"""

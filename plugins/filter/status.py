@@ -18,60 +18,6 @@ unit tests call.
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
----
-name: overlay_state_view
-short_description: The DC/OS C(/overlay-master/state) view of the overlays
-version_added: 0.1.0
-author: mesos.overlay developers (@mesos-overlay)
-description:
-  - Builds the JSON the DC/OS overlay master module served at C(/overlay-master/state) -
-    C({network, agents}), where C(network) is the overlay configuration and each agent,
-    keyed by its underlay C(ip), lists per overlay its C(info), C(subnet), the Mesos and
-    Docker bridges with their halves, the VXLAN backend and the C(state)
-    (C(status) and C(error)).
-  - IPv6 keys (C(vtep_subnet6), C(subnet6), C(ip6), C(vtep_ip6)) appear beside their
-    IPv4 twins when set; keys whose value is unset are left out, as the original did.
-  - An agent that never reported (no local fact) shows C(STATUS_CONFIGURING).
-  - "Other filters of this file, documented in C(docs/agent.md): C(overlay_status_table),
-    C(overlay_capacity), C(overlay_capacity_table), C(overlay_status_now), C(overlay_status_summary)."
-options:
-  _input:
-    description: C(overlay_network_config), as published by the master role.
-    type: dict
-    required: true
-  allocations:
-    description: C(overlay_allocations), as published by the master role.
-    type: dict
-    required: true
-  facts:
-    description:
-      - The local fact C(mesos_overlay) of every node, keyed by inventory name.
-        A node without one may be missing or map to C(null).
-    type: dict
-    default: {}
-  vni:
-    description: The VXLAN VNI.
-    type: int
-    default: 1024
-  vtep_name:
-    description: The VXLAN device.
-    type: str
-    default: vtep1024
-"""
-
-EXAMPLES = r"""
-- name: The state view
-  ansible.builtin.debug:
-    msg: "{{ overlay_network_config | mesos.overlay.overlay_state_view(overlay_allocations, facts) | to_nice_json }}"
-"""
-
-RETURN = r"""
-_value:
-  description: C({network, agents}) as the original master served it.
-  type: dict
-"""
-
 import ipaddress
 from typing import Any, Dict, List, Mapping, Optional
 

@@ -26,6 +26,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.state import (
     open_store,
     update,
 )
+from ansible_collections.mesos.overlay.plugins.module_utils.state_diff import state_diff
 from ansible_collections.mesos.overlay.plugins.module_utils.takeover import (
     ClaimError,
     claims_from_records,
@@ -40,21 +41,6 @@ def _load_network(params: Dict[str, Any]) -> NetworkConfig:
     if params["network_file"]:
         return load_network_file(params["network_file"], params["network"] or {})
     return parse_network(params["network"])
-
-
-def _diff(before_state: State, after_state: State, names: List[str]) -> Dict[str, Any]:
-    before = publish(before_state) if before_state.network else {}
-    after = publish(after_state)
-    diff = {
-        "before": {"nodes": {n: before[n] for n in names if n in before}},
-        "after": {"nodes": {n: after[n] for n in names if n in after}},
-    }
-    old_net = before_state.network.to_dict() if before_state.network else None
-    new_net = after_state.network.to_dict()
-    if old_net != new_net:
-        diff["before"]["network"] = old_net
-        diff["after"]["network"] = new_net
-    return diff
 
 
 def _import(value: Any) -> Any:
@@ -153,5 +139,11 @@ def run_allocate(module: Any) -> Dict[str, Any]:
         "attempts": snap.attempt,
     }
     if module._diff and changed:
-        out["diff"] = _diff(snap.state, result.state, seeded + result.removed + result.updated + result.added)
+        # the stored state's change by node and overlay; disabled overlays'
+        # blocks are in it too (reserved), so they are compared as well
+        before = snap.state
+        out["diff"] = state_diff(
+            publish(before, include_disabled=True) if before.network else {},
+            publish(result.state, include_disabled=True), where,
+            before.network.to_dict() if before.network else None, network.to_dict())
     return out

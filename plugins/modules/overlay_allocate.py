@@ -34,7 +34,10 @@ attributes:
     description: Computes and returns the allocations; writes nothing.
   diff_mode:
     support: full
-    description: Shows the nodes whose allocation is added, changed or released.
+    description:
+      - Shows the state file's change by node and overlay - what is allocated, changed and
+        released, each value beside its own old value - and the configuration's change,
+        overlays matched by name, under the state file's name.
   idempotent:
     support: full
     description: A second run with the same input changes nothing and leaves the state file untouched.
@@ -170,32 +173,47 @@ EXAMPLES = r"""
   run_once: true
   register: overlay
 
-- name: Read the configuration the Mesos master modules used
+- name: Read the configuration the Mesos master modules used (their --modules JSON)
   mesos.overlay.overlay_allocate:
     network_file: /opt/mesosphere/etc/master_modules.json
-    agents: "{{ nodes }}"
+    agents:
+      - {name: m1, ip: 10.0.0.2, role: master}
+      - {name: a1, ip: 10.0.0.11}
     state_file: /var/lib/mesos-overlay/state.json
+  delegate_to: localhost
+  run_once: true
 
 - name: Keep the allocations in the Mesos masters' ZooKeeper
   mesos.overlay.overlay_allocate:
-    network_file: files/overlay-config.json
-    agents: "{{ nodes }}"
+    network_file: /etc/mesos/overlay-config.json
+    agents:
+      - {name: a1, ip: 10.0.0.11}
     state_backend: zookeeper
     zookeeper_hosts: [10.0.0.2:2181, 10.0.0.3:2181, 10.0.0.4:2181]
     zookeeper_path: /mesos-overlay/state
+  delegate_to: localhost
+  run_once: true
 
-- name: Take over a running DC/OS cluster (curl -s http://master/overlay-master/state > dump.json)
+# curl -s http://MASTER:5050/overlay-master/state > /etc/mesos/overlay-master-state.json
+- name: Take over a running DC/OS cluster, its configuration and allocations from the dump
   mesos.overlay.overlay_allocate:
-    network_file: files/overlay-config.json
-    agents: "{{ nodes }}"
-    import_state: files/dump.json
-    state_file: /var/lib/mesos-overlay/state.json
+    network_file: /etc/mesos/overlay-master-state.json
+    import_state: /etc/mesos/overlay-master-state.json
+    agents:
+      - {name: agent5, ip: 10.0.0.5}
+      - {name: agent6, ip: 10.0.0.6}
+      - {name: agent9, ip: 10.0.0.9}
+    state_file: /var/lib/mesos-overlay/dcos-state.json
+  delegate_to: localhost
+  run_once: true
 
 - name: Release two agents that left the cluster
   mesos.overlay.overlay_allocate:
-    network_file: files/overlay-config.json
-    remove: [agent7, agent9]
+    network_file: /etc/mesos/overlay-config.json
+    remove: [a2, a3]
     state_file: /var/lib/mesos-overlay/state.json
+  delegate_to: localhost
+  run_once: true
 """
 
 RETURN = r"""

@@ -81,7 +81,7 @@ options:
         every node of the cluster before any node marks packets.
     type: bool
     default: false
-    version_added: 0.2.0
+    version_added: 0.1.0
   state:
     description: Whether the device should exist.
     type: str
@@ -94,8 +94,8 @@ EXAMPLES = r"""
   mesos.overlay.overlay_vtep:
     mac: "{{ overlay_allocation.vtep_mac }}"
     address: "{{ overlay_allocation.vtep_ip }}"
-    address6: "{{ overlay_allocation.vtep_ip6 }}"
-    mtu: "{{ overlay_network_config.vtep_mtu }}"
+    address6: "{{ overlay_allocation.vtep_ip6 | default(omit, true) }}"
+    mtu: "{{ overlay_network_config.vtep_mtu | default(omit, true) }}"
 
 - name: Remove the VTEP
   mesos.overlay.overlay_vtep:

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: ovn_topology
 short_description: The OVN logical topology of seed 002 (cluster router, node switches, gateway)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Keeps the OVN Northbound database holding the topology of the Mesos OVN driver
     (seed 002) - the distributed router C(mesos-router); per node a logical switch
@@ -111,30 +111,8 @@ nodes:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mesos.overlay.plugins.module_utils.ovn import model, nbdb
-
-
-def run(module: AnsibleModule) -> dict:
-    p = module.params
-    if p["state"] == "present":
-        if not p["cluster_subnet"]:
-            raise model.TopologyError("cluster_subnet: required with state=present")
-        topo = model.build(p["cluster_subnet"], model.parse_nodes(p["nodes"]),
-                           model.parse_gateway(p["gateway"]), p["join_subnet"])
-    else:
-        topo = model.Topology()
-    api = nbdb.connect(p["nb"], "OVN_Northbound", timeout=p["timeout"])
-    try:
-        plan = nbdb.plan(api, topo.rows, purge=p["purge"] or p["state"] == "absent")
-        if not module.check_mode:
-            nbdb.apply(api, plan, timeout=p["timeout"])
-    finally:
-        nbdb.close(api)
-    out = {"changed": plan.changed, "actions": plan.actions(),
-           "nodes": {name: a.to_dict() for name, a in topo.nodes.items()}}
-    if module._diff:
-        out["diff"] = plan.diff()
-    return out
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
+from ansible_collections.mesos.overlay.plugins.module_utils.ovn.topology import run_topology
 
 
 def main():
@@ -151,10 +129,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        module.exit_json(**run(module))
-    except (model.TopologyError, nbdb.CentralError, nbdb.OwnershipError) as exc:
-        module.fail_json(msg=str(exc))
+    run_module(module, run_topology)
 
 
 if __name__ == "__main__":

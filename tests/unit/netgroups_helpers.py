@@ -4,6 +4,7 @@ config the role writes, and one CNI call made as the Mesos isolator makes it."""
 import json
 import os
 import subprocess
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLUGIN = os.path.join(ROOT, "roles", "agent", "files", "mesos-overlay-netgroups")
@@ -41,6 +42,6 @@ def call(node, command, config, container, netns, args=None):
         data["args"] = args
     env = dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=container,
                CNI_NETNS=f"/run/netns/{netns}", CNI_IFNAME="eth0", CNI_PATH=f"{os.path.dirname(PLUGIN)}:{CNI_PATH}")
-    proc = subprocess.run(["ip", "netns", "exec", node, PLUGIN], input=json.dumps(data),
+    proc = subprocess.run(["ip", "netns", "exec", node, sys.executable, PLUGIN], input=json.dumps(data),
                           capture_output=True, text=True, env=env, check=False)
     return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else None

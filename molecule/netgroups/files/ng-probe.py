@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python
 """Probes of the netgroups scenario, run on a lab agent (stdlib only).
 
   ng-probe.py up               JSON on stdin: this agent's endpoints

@@ -75,8 +75,10 @@ def test_diff_shows_changed_nodes_only(tmp_path):
     run_allocate(module(state, network=SEED, agents=AGENTS[:2]))
     out = run_allocate(module(state, diff=True, network=SEED, agents=AGENTS, remove=["a1"]))
     assert out["removed"] == ["a1"] and out["added"] == ["a3"]
-    assert set(out["diff"]["before"]["nodes"]) == {"a1"}
-    assert set(out["diff"]["after"]["nodes"]) == {"a3"}
+    text = out["diff"]["prepared"]
+    assert text.startswith(f"--- state_file {str(state)!r} (before)\n+++ state_file {str(state)!r} (after)\n")
+    assert "node a3 (10.0.0.3): allocated" in text and "node a1 (10.0.0.1): released" in text
+    assert "a2" not in text  # unchanged
     assert out["allocations"]["a3"]["vtep_ip"] == "44.128.0.1/16"  # a1's address, freed
 
 
