@@ -74,4 +74,3 @@ def filter_names():
 def plugin_names(folder):
     """The plugins of plugins/<folder> (modules, lookup), by file name."""
     return sorted(p.stem for p in (ROOT / "plugins" / folder).glob("*.py") if p.stem != "__init__")
-

@@ -9,9 +9,7 @@ the config file's JSON with ``args."org.apache.mesos".network_info`` added,
 
 import importlib.machinery
 import importlib.util
-import json
 import os
-import subprocess
 import tempfile
 import uuid
 
@@ -94,7 +92,6 @@ def tasks():
         sh("ip", "netns", "del", name, check=False)
 
 
-
 @pytest.mark.kernel
 @requires_root
 @pytest.mark.skipif(not os.path.exists(f"{CNI_PATH}/bridge"), reason="needs the CNI plugins")
@@ -126,7 +123,7 @@ def test_add_with_groups_and_label_del_idempotent_unknown_fails_closed(node, tas
         assert not os.path.exists(os.path.join(data_dir, "ov1", "10.77.0.5"))
 
         # DEL removes the container's entries; a second DEL is fine
-        for _ in range(2):
+        for _attempt in range(2):
             rc, out = call(node, "DEL", config, "c2", t2, info(label="blue,red"))
             assert rc == 0, out
         assert members(node, "mo-ng-blue") == ['10.77.0.2 comment "task:c1"']

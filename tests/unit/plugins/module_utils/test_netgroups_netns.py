@@ -36,7 +36,8 @@ NODES = ("10.99.0.1", "10.99.0.2", "44.128.0.1", "44.128.0.2")
 
 def runner(ns):
     def run(argv, data=None):
-        proc = subprocess.run(["ip", "netns", "exec", ns] + argv, input=data, capture_output=True, text=True)
+        proc = subprocess.run(["ip", "netns", "exec", ns] + argv, input=data, capture_output=True, text=True,
+                              check=False)
         return proc.returncode, proc.stdout, proc.stderr
     return run
 
@@ -155,14 +156,14 @@ def test_matrix_on_one_node_and_across_nodes_with_gbp_on_the_wire(lab):
     n1, n2 = lab.n[1], lab.n[2]
     for node in (n1, n2):
         assert policy(node).changed   # the sets exist before any task is plugged in
-    blue1, _ = lab.task("b1", n1, args=info(["blue"]))            # Marathon 1.4: NetworkInfo.groups
-    blue1b, _ = lab.task("b1b", n1, args=info(label="blue"))      # Marathon 1.5+: the label
-    red1, _ = lab.task("r1", n1, args=info(label="red"))
-    free1, _ = lab.task("f1", n1)
-    blue2, _ = lab.task("b2", n2, args=info(label="blue"))
-    free2, _ = lab.task("f2", n2)
-    iso1, _ = lab.task("i1", n1, overlay="ov2")
-    iso2, _ = lab.task("i2", n2, overlay="ov2")
+    blue1 = lab.task("b1", n1, args=info(["blue"]))[0]            # Marathon 1.4: NetworkInfo.groups
+    blue1b = lab.task("b1b", n1, args=info(label="blue"))[0]      # Marathon 1.5+: the label
+    red1 = lab.task("r1", n1, args=info(label="red"))[0]
+    free1 = lab.task("f1", n1)[0]
+    blue2 = lab.task("b2", n2, args=info(label="blue"))[0]
+    free2 = lab.task("f2", n2)[0]
+    iso1 = lab.task("i1", n1, overlay="ov2")[0]
+    iso2 = lab.task("i2", n2, overlay="ov2")[0]
     addr = {k: v[1] for k, v in lab.tasks.items()}
 
     for node in (n1, n2):
@@ -172,7 +173,7 @@ def test_matrix_on_one_node_and_across_nodes_with_gbp_on_the_wire(lab):
         assert not nat_rules(node).changed
         assert not policy(node).changed
 
-    servers = [serve(ns) for ns, _ in lab.tasks.values()]
+    servers = [serve(task[0]) for task in lab.tasks.values()]
     try:
         time.sleep(0.5)
         reach = {

@@ -32,8 +32,8 @@ def api(central):
     nbdb.close(a)
 
 
-def converge(api, nodes=NODES, gateway=GATEWAY, purge=True):
-    topo = model.build("10.220.0.0/16", nodes, gateway)
+def converge(api, nodes=None, gateway=GATEWAY, purge=True):
+    topo = model.build("10.220.0.0/16", NODES if nodes is None else nodes, gateway)
     result = nbdb.plan(api, topo.rows, purge=purge)
     nbdb.apply(api, result)
     return result
