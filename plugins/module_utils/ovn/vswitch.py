@@ -23,6 +23,7 @@ class PortSpec:
     name: str
     type: str = ""
     mac: Optional[str] = None
+    mtu_request: Optional[int] = None
     external_ids: Dict[str, str] = field(default_factory=dict)
 
 
@@ -47,6 +48,7 @@ def parse_bridges(value: Any) -> List[BridgeSpec]:
             if not isinstance(p, dict) or not p.get("name"):
                 raise ValueError("bridges[%d].ports[%d]: needs a name, got %r" % (i, j, p))
             ports.append(PortSpec(str(p["name"]), str(p.get("type") or ""), p.get("mac"),
+                                  int(p["mtu_request"]) if p.get("mtu_request") else None,
                                   {str(k): str(v) for k, v in (p.get("external_ids") or {}).items()}))
         out.append(BridgeSpec(str(b["name"]), str(b.get("datapath_type") or ""),
                               {str(k): str(v) for k, v in (b.get("other_config") or {}).items()}, ports,
@@ -97,6 +99,7 @@ def plan(api, external_ids: Dict[str, str], bridges: List[BridgeSpec]) -> List[D
             if prow is None:
                 changes.append({"what": "Port %s" % port.name, "before": None,
                                 "after": {"bridge": br.name, "type": port.type, "mac": port.mac,
+                                          "mtu_request": port.mtu_request,
                                           "external_ids": port.external_ids}, "add_port": (br, port)})
                 continue
             iface = next((i for i in prow.interfaces if i.name == port.name), None)
@@ -106,12 +109,15 @@ def plan(api, external_ids: Dict[str, str], bridges: List[BridgeSpec]) -> List[D
                     cols["type"] = port.type
                 if port.mac and (iface.mac or [None])[0] != port.mac:
                     cols["mac"] = port.mac
+                if port.mtu_request and (iface.mtu_request or [None])[0] != port.mtu_request:
+                    cols["mtu_request"] = port.mtu_request
                 ids = _missing_keys(dict(iface.external_ids), port.external_ids)
                 if ids:
                     cols["external_ids"] = ids
             if cols:
                 changes.append({"what": "Port %s" % port.name,
                                 "before": {"type": iface.type, "mac": (iface.mac or [None])[0],
+                                           "mtu_request": (iface.mtu_request or [None])[0],
                                            "external_ids": dict(iface.external_ids)},
                                 "after": cols, "iface": (port, cols)})
     return changes
@@ -123,6 +129,8 @@ def _iface_columns(port: PortSpec, cols: Dict[str, Any]) -> List[Any]:
         out.append(("type", port.type))
     if "mac" in cols:
         out.append(("mac", port.mac))
+    if "mtu_request" in cols:
+        out.append(("mtu_request", port.mtu_request))
     if "external_ids" in cols:
         out.append(("external_ids", cols["external_ids"]))
     return out
@@ -147,7 +155,7 @@ def apply(api, changes: List[Dict[str, Any]], timeout: float = 20.0) -> None:
             elif "add_port" in ch:
                 br, port = ch["add_port"]
                 txn.add(api.add_port(br.name, port.name, may_exist=True))
-                cols = _iface_columns(port, {"type": 1, "mac": 1, "external_ids": port.external_ids})
+                cols = _iface_columns(port, {"type": 1, "mac": 1, "mtu_request": 1, "external_ids": port.external_ids})
                 cols = [(k, v) for k, v in cols if v not in (None, "", {})]
                 if cols:
                     txn.add(api.db_set("Interface", port.name, *cols))
