@@ -39,8 +39,11 @@ if not os.path.exists(LINK):
     os.makedirs(os.path.dirname(LINK), exist_ok=True)
     os.symlink(ROOT, LINK)
 sys.path.insert(0, COLLECTIONS)
+sys.path.insert(0, os.path.join(ROOT, "tests", "unit"))  # netns_helpers.netns
 
 import pyroute2  # noqa: E402
+
+from netns_helpers import netns  # noqa: E402
 
 from ansible_collections.mesos.overlay.plugins.module_utils import netlink  # noqa: E402
 
@@ -77,7 +80,7 @@ def fresh_ns() -> str:
     name = f"bench-{uuid.uuid4().hex[:8]}"
     run("ip", "netns", "add", name)
     run("ip", "-n", name, "link", "set", "lo", "up")
-    with netlink.netns(name):
+    with netns(name):
         spec = netlink.parse_vtep_spec(mac="70:b3:d5:80:00:01", address="44.128.0.1/16")
         netlink.reconcile_vtep(spec)
     return name
@@ -120,7 +123,7 @@ def ours(peers: List[Dict[str, Any]], overlays: int) -> Dict[str, Any]:
     ns = fresh_ns()
     out: Dict[str, Any] = {}
     try:
-        with netlink.netns(ns):
+        with netns(ns):
 
             def converge(raw: List[Dict[str, Any]]) -> Any:
                 return netlink.reconcile_peers("vtep1024", netlink.parse_peers(raw), subnets)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Host tools the tests use outside the lab: netlink and NAT tests in network
-# namespaces (iproute2, iptables, ipset), the sanity copy (rsync), the lab
+# namespaces (iproute2, iptables, ipset), the real CNI plugins that the Mesos
+# CNI harness runs (containernetworking-plugins), the sanity copy (rsync), the lab
 # image (debootstrap). Installed from Debian only when a command is missing.
 set -euo pipefail
-declare -A NEED=([iproute2]=ip [iptables]=iptables [ipset]=ipset [iputils-ping]=ping [rsync]=rsync [debootstrap]=debootstrap)
+declare -A NEED=([containernetworking-plugins]=/usr/lib/cni/bridge [iproute2]=ip [iptables]=iptables [ipset]=ipset [iputils-ping]=ping [rsync]=rsync [debootstrap]=debootstrap)
 missing=()
 for pkg in "${!NEED[@]}"; do
   cmd=${NEED[$pkg]}

@@ -16,7 +16,9 @@
 # python3-ovsdbapp, ethtool: the OVN backend, no services started);
 # /usr/share/mesos-overlay-lab/busybox.tar (a busybox rootfs that an
 # inner engine `docker import`s for test containers); /usr/local/sbin/lab-init
-# (PID 1), /usr/local/sbin/lab-node (test containers, ping matrix) and
+# (PID 1), /usr/local/sbin/lab-node (test containers, ping matrix),
+# /usr/local/sbin/mesos-cni (CNI ADD/DEL exactly as the Mesos isolator runs
+# them; the library /usr/local/lib/mesos-overlay-lab/mesos_cni.py) and
 # /srv/lab/cgi-bin/whoami (source address echo for NAT checks).
 set -euo pipefail
 
@@ -85,6 +87,8 @@ debootstrap --variant=minbase --cache-dir="$BUILD/debs" --include="$include" \
 log "customising"
 install -m 0755 "$HERE/lab/image/lab-init" "$ROOTFS/usr/local/sbin/lab-init"
 install -m 0755 "$HERE/lab/image/lab-node" "$ROOTFS/usr/local/sbin/lab-node"
+install -D -m 0755 "$HERE/lab/image/mesos_cni.py" "$ROOTFS/usr/local/lib/mesos-overlay-lab/mesos_cni.py"
+ln -sfn ../lib/mesos-overlay-lab/mesos_cni.py "$ROOTFS/usr/local/sbin/mesos-cni"
 install -d "$ROOTFS/srv/lab/cgi-bin" "$ROOTFS/usr/share/mesos-overlay-lab" \
   "$ROOTFS/etc/ansible/facts.d" "$ROOTFS/var/lib/mesos/cni" "$ROOTFS/run/netns"
 install -m 0755 "$HERE/lab/image/whoami.cgi" "$ROOTFS/srv/lab/cgi-bin/whoami"

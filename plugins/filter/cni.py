@@ -61,9 +61,13 @@ options:
     type: str
     default: /var/run/mesos/cni/networks
   cni_version:
-    description: The C(cniVersion) of the V(bridge) format.
+    description:
+      - The C(cniVersion) of the V(bridge) format. Only the versions whose result has the
+        C(ip4)/C(ip6) shape that Mesos reads are accepted (a 0.3+ result gives a Mesos task
+        no address).
     type: str
-    default: 0.3.1
+    choices: [0.1.0, 0.2.0]
+    default: 0.2.0
 """
 
 EXAMPLES = r"""
@@ -93,6 +97,9 @@ from typing import Any, Dict, List, Optional
 from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
 
 PLUGINS = ("port-mapper", "bridge")
+# The cniVersions whose result Mesos's spec.proto reads (ip4/ip6); the port-mapper's
+# delegate has none, which the plugins read as 0.1.0.
+MESOS_CNI_VERSIONS = ("0.1.0", "0.2.0")
 DOCKER_OPTIONS = (
     "com.docker.network.bridge.name",
     "com.docker.network.bridge.enable_ip_masquerade",
@@ -110,10 +117,14 @@ def _net(value: Any, field: str) -> Optional[str]:
 
 
 def cni_config(allocation: Dict[str, Any], name: str, plugin: str = "port-mapper", mtu: int = 1420,
-               data_dir: str = "/var/run/mesos/cni/networks", cni_version: str = "0.3.1") -> Dict[str, Any]:
+               data_dir: str = "/var/run/mesos/cni/networks", cni_version: str = "0.2.0") -> Dict[str, Any]:
     """The CNI config of the Mesos half of ``name`` (see the module DOCUMENTATION)."""
     if plugin not in PLUGINS:
         raise ValueError(f"plugin: {plugin!r} is not one of {', '.join(PLUGINS)}")
+    if str(cni_version) not in MESOS_CNI_VERSIONS:
+        raise ValueError(f"cni_version: {cni_version!r} is not one of {', '.join(MESOS_CNI_VERSIONS)}: "
+                         "Mesos reads only the CNI 0.1/0.2 result (ip4/ip6); a 0.3+ result gives its "
+                         "tasks no address")
     if not isinstance(allocation, dict):
         raise ValueError(f"allocation of {name!r}: expected a dict with mesos_subnet, got {allocation!r}")
     v4 = _net(allocation.get("mesos_subnet"), f"{name}.mesos_subnet")

@@ -48,7 +48,8 @@ def peer_list(allocations: Dict[str, Dict[str, Any]], self_name: str) -> List[Di
             "vtep_ip": node["vtep_ip"],
             "vtep_mac": node["vtep_mac"],
             "agent_ip": node["ip"],
-            "subnets": [o["subnet"] for o in overlays if o.get("subnet")],
+            "subnets": [o["subnet"] for o in overlays if o.get("subnet")]
+            + [b for o in overlays for b in (o.get("netgroups") or {}).values()],
             "vtep_ip6": node.get("vtep_ip6"),
             "subnets6": [o["subnet6"] for o in overlays if o.get("subnet6")],
         })

@@ -3,11 +3,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Status of the overlays: per node (the local fact), the master's state view, capacity.
 
-* ``overlay_node_fact``: what the agent role keeps in
-  ``/etc/ansible/facts.d/mesos_overlay.fact`` (per overlay status, what it made);
 * ``overlay_state_view``: the ``/overlay-master/state`` JSON of the DC/OS overlay
   master module, from the allocations and every node's fact;
 * ``overlay_status_table``: the same as a readable table, node x overlay;
+* ``overlay_status_now``: a node's record, failed where the node no longer has what
+  it should (checked by status.yml);
+* ``overlay_status_summary``: counts per overlay and status, the failures, capacity;
+  a screenful at any cluster size;
 * ``overlay_capacity``: per overlay, blocks used and left.
 
 The functions without the ``overlay_`` prefix hold the logic and are what the
@@ -31,8 +33,8 @@ description:
   - IPv6 keys (C(vtep_subnet6), C(subnet6), C(ip6), C(vtep_ip6)) appear beside their
     IPv4 twins when set; keys whose value is unset are left out, as the original did.
   - An agent that never reported (no local fact) shows C(STATUS_CONFIGURING).
-  - "Other filters of this file, documented in C(docs/agent.md): C(overlay_node_fact),
-    C(overlay_failures), C(overlay_status_table), C(overlay_capacity), C(overlay_capacity_table)."
+  - "Other filters of this file, documented in C(docs/agent.md): C(overlay_status_table),
+    C(overlay_capacity), C(overlay_capacity_table), C(overlay_status_now), C(overlay_status_summary)."
 options:
   _input:
     description: C(overlay_network_config), as published by the master role.
@@ -71,117 +73,19 @@ _value:
 """
 
 import ipaddress
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
+from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import CONFIGURING, FAILED
+from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import state as _state
 
 HINT = " (are these the facts published by the master role?)"
 
-OK = "STATUS_OK"
-FAILED = "STATUS_FAILED"
-CONFIGURING = "STATUS_CONFIGURING"
-FACT_VERSION = 1
 
 
 def _set(target: Dict[str, Any], key: str, value: Any) -> None:
     if value is not None:
         target[key] = value
-
-
-def _state(status: str, error: Optional[str] = None) -> Dict[str, str]:
-    out = {"status": status}
-    if error:
-        out["error"] = error
-    return out
-
-
-# --------------------------------------------------------------------------
-# The node's local fact
-
-
-def node_fact(allocation: Mapping[str, Any], errors: Optional[Mapping[str, Any]] = None,
-              mesos_bridge: bool = True, docker_bridge: bool = True,
-              cni_files: Iterable[str] = (), docker_networks: Iterable[str] = (),
-              configuring: Iterable[str] = (), vtep: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-    """The local fact of a node after a run.
-
-    ``errors`` maps an overlay to a list of messages (or one string): any message
-    makes its status FAILED with the messages joined by ``; ``. Overlays named in
-    ``configuring`` are CONFIGURING (used before the work starts). Everything else
-    allocated is OK. No timestamps: an unchanged node writes an identical fact.
-    """
-    errors = merge_errors(errors)
-    configuring = set(configuring)
-    overlays: Dict[str, Any] = {}
-    for name, block in (allocation.get("overlays") or {}).items():
-        errs = errors.get(name) or []
-        if isinstance(errs, str):
-            errs = [errs]
-        errs = [str(e) for e in errs if e]
-        entry = {k: block.get(k) for k in ("subnet", "mesos_subnet", "docker_subnet",
-                                           "subnet6", "mesos_subnet6", "docker_subnet6")}
-        if errs:
-            entry["state"] = _state(FAILED, "; ".join(errs))
-        elif name in configuring:
-            entry["state"] = _state(CONFIGURING)
-        else:
-            entry["state"] = _state(OK)
-        overlays[name] = entry
-    return {
-        "version": FACT_VERSION,
-        "ip": allocation.get("ip"),
-        "vtep": dict(vtep or {}, ip=allocation.get("vtep_ip"), ip6=allocation.get("vtep_ip6"),
-                     mac=allocation.get("vtep_mac")),
-        "mesos_bridge": bool(mesos_bridge),
-        "docker_bridge": bool(docker_bridge),
-        "overlays": overlays,
-        "cni_files": sorted(set(cni_files)),
-        "docker_networks": sorted(set(docker_networks)),
-    }
-
-
-def merge_errors(errors: Any) -> Dict[str, List[str]]:
-    """One ``{overlay: [messages]}`` from a dict of those, or a list of them."""
-    if not errors:
-        return {}
-    if isinstance(errors, Mapping):
-        errors = [errors]
-    out: Dict[str, List[str]] = {}
-    for part in errors:
-        for name, msgs in (part or {}).items():
-            if isinstance(msgs, str):
-                msgs = [msgs]
-            out.setdefault(name, []).extend(str(m) for m in msgs if m)
-    return out
-
-
-def _dig(data: Any, path: str) -> Any:
-    for key in path.split("."):
-        data = data.get(key) if isinstance(data, Mapping) else None
-    return data
-
-
-def failures(result: Any, part: str, key: str = "item.key", names: Iterable[str] = ()) -> Dict[str, List[str]]:
-    """``{overlay: ["<part>: <msg>"]}`` for the failed items of a registered task result.
-
-    A loop result is split by ``key`` (a dotted path into each item's result, the
-    overlay's name). A task that is not a loop, or ``names`` given, charges a failure
-    to every overlay of ``names``. Skipped or successful items give nothing.
-    """
-    if not isinstance(result, Mapping):
-        return {}
-    names = list(names)
-    items = result.get("results") if "results" in result else [result]
-    out: Dict[str, List[str]] = {}
-    for item in items or []:
-        if not isinstance(item, Mapping) or not item.get("failed"):
-            continue
-        msg = str(item.get("msg") or "failed").strip()
-        targets = names or [_dig(item, key)]
-        for name in targets:
-            if name is not None:
-                out.setdefault(str(name), []).append(f"{part}: {msg}")
-    return out
 
 
 # --------------------------------------------------------------------------
@@ -213,6 +117,20 @@ def _bridge(name: str, ip: Optional[str], ip6: Optional[str]) -> Dict[str, Any]:
     return out
 
 
+def overlay_state(fact: Optional[Mapping[str, Any]], name: str) -> Dict[str, str]:
+    """The state of overlay ``name`` in a node's record (as ``status_now`` left it).
+
+    A record with an ``error`` (the node could not be reached or its record read)
+    fails every overlay; no record, or none for this overlay, is CONFIGURING.
+    """
+    if not fact:
+        return _state(CONFIGURING, "no status reported by the node yet")
+    if fact.get("error"):
+        return _state(FAILED, str(fact["error"]))
+    state = ((fact.get("overlays") or {}).get(name) or {}).get("state")
+    return dict(state) if state else _state(CONFIGURING, "the node has not configured this overlay yet")
+
+
 def state_view(config: Mapping[str, Any], allocations: Mapping[str, Any],
                facts: Optional[Mapping[str, Any]] = None, vni: int = 1024,
                vtep_name: str = "vtep1024") -> Dict[str, Any]:
@@ -222,7 +140,6 @@ def state_view(config: Mapping[str, Any], allocations: Mapping[str, Any],
     agents = []
     for node, alloc in allocations.items():
         fact = facts.get(node) or {}
-        reported = fact.get("overlays") or {}
         is_master = alloc.get("role") == "master"
         mesos = fact.get("mesos_bridge", not is_master)
         docker = fact.get("docker_bridge", not is_master)
@@ -241,14 +158,88 @@ def state_view(config: Mapping[str, Any], allocations: Mapping[str, Any],
             _set(vxlan, "vtep_ip6", alloc.get("vtep_ip6"))
             vxlan["vtep_mac"] = alloc.get("vtep_mac")
             entry["backend"] = {"vxlan": vxlan}
-            state = (reported.get(name) or {}).get("state")
-            if not state:
-                state = _state(CONFIGURING, "no status reported by the node yet" if not fact else
-                               "the node has not configured this overlay yet")
-            entry["state"] = dict(state)
+            entry["state"] = overlay_state(facts.get(node), name)
             overlays.append(entry)
         agents.append({"ip": alloc.get("ip"), "overlays": overlays})
     return {"network": network_view(config), "agents": agents}
+
+
+# --------------------------------------------------------------------------
+# What a node has now
+
+
+def _vtep_problem(vtep: Any, name: str) -> Optional[str]:
+    if not isinstance(vtep, Mapping) or vtep.get("skipped"):
+        return None
+    if vtep.get("failed"):
+        return f"{name}: cannot be checked: {str(vtep.get('msg') or 'failed').strip()}"
+    # status.yml reports no change (changed_when: false): what would change is
+    # read from the diff and the reasons
+    diff = vtep.get("diff") or {}
+    before = diff.get("before") or {}
+    if before.get("state") == "absent":
+        return f"{name} is missing"
+    if vtep.get("reasons"):
+        return f"{name} differs from the allocation: {'; '.join(str(r) for r in vtep['reasons'])}"
+    if before != (diff.get("after") or {}):
+        return f"{name} differs from the allocation (addresses, MTU or link state)"
+    return None
+
+
+def _peers_problem(peers: Any) -> Optional[str]:
+    if not isinstance(peers, Mapping) or peers.get("skipped"):
+        return None
+    if peers.get("failed"):
+        return f"peers: cannot be checked: {str(peers.get('msg') or 'failed').strip()}"
+    parts = []
+    for kind, count in sorted((peers.get("counts") or {}).items()):
+        n = sum(int(v or 0) for v in (count or {}).values()) if isinstance(count, Mapping) else 0
+        if n:
+            parts.append(f"{n} {kind}")
+    return ("peers: " + ", ".join(parts) + " missing or wrong") if parts else None
+
+
+def status_now(record: Optional[Mapping[str, Any]], vtep: Any = None, peers: Any = None, cni: Any = None,
+               vtep_name: str = "vtep1024", error: Optional[str] = None) -> Dict[str, Any]:
+    """A node's record as it is now: what the last run recorded, failed where the node
+    no longer has what it should.
+
+    ``vtep`` and ``peers`` are the registered results of ``overlay_vtep`` (check mode,
+    with diff) and ``overlay_peers`` (check mode) against the allocation: a change
+    they would make (the VTEP's diff or reasons, the peers' counts) is a fault of
+    every overlay. ``cni`` is a registered loop of
+    ``stat`` over the record's CNI files: a missing file fails its overlay. ``error``
+    (the node unreachable, its record unreadable) fails the node. The faults last
+    until the next converge repairs them.
+    """
+    if error:
+        return {"error": str(error)}
+    if not record:
+        return {}
+    out = dict(record)
+    node_faults = [p for p in (_vtep_problem(vtep, vtep_name), _peers_problem(peers)) if p]
+    missing: Dict[str, List[str]] = {}
+    items = cni.get("results", []) if isinstance(cni, Mapping) else []
+    for item in items:
+        if not isinstance(item, Mapping) or item.get("skipped"):
+            continue
+        path = str(item.get("item"))
+        name = path.rsplit("/", 1)[-1][:-len(".conf")] if path.endswith(".conf") else path
+        if item.get("failed"):
+            missing.setdefault(name, []).append(f"cni: {path} cannot be checked: {item.get('msg')}")
+        elif not (item.get("stat") or {}).get("exists"):
+            missing.setdefault(name, []).append(f"cni: {path} is missing")
+    overlays = {}
+    for name, entry in (record.get("overlays") or {}).items():
+        faults = node_faults + missing.get(name, [])
+        entry = dict(entry)
+        if faults:
+            before = entry.get("state") or {}
+            errors = ([before["error"]] if before.get("status") == FAILED and before.get("error") else [])
+            entry["state"] = _state(FAILED, "; ".join(errors + [f"now: {f}" for f in faults]))
+        overlays[name] = entry
+    out["overlays"] = overlays
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -259,9 +250,8 @@ def status_rows(allocations: Mapping[str, Any], facts: Optional[Mapping[str, Any
     facts = facts or {}
     rows = []
     for node, alloc in allocations.items():
-        reported = ((facts.get(node) or {}).get("overlays")) or {}
         for name, block in (alloc.get("overlays") or {}).items():
-            state = (reported.get(name) or {}).get("state") or _state(CONFIGURING, "not reported")
+            state = overlay_state(facts.get(node), name)
             subnet = block.get("subnet") or ""
             if block.get("subnet6"):
                 subnet += " " + block["subnet6"]
@@ -288,8 +278,19 @@ def status_table(allocations: Mapping[str, Any], facts: Optional[Mapping[str, An
 # Capacity
 
 
-def capacity(config: Mapping[str, Any], allocations: Mapping[str, Any]) -> List[Dict[str, Any]]:
-    """Per overlay: blocks in total (2^(prefix - subnet length)), used, left; v6 beside."""
+def capacity(config: Mapping[str, Any], allocations: Mapping[str, Any],
+             state: Optional[Mapping[str, Any]] = None) -> List[Dict[str, Any]]:
+    """Per overlay: blocks in total (2^(prefix - subnet length)), used, left; v6 beside.
+
+    A block is used when a node holds it: in ``allocations`` (enabled overlays) or in
+    ``state`` (the allocation state file's document), where disabled overlays keep
+    their blocks reserved.
+    """
+    held = {n: dict((a.get("overlays") or {})) for n, a in allocations.items()}
+    for node, data in ((state or {}).get("nodes") or {}).items():
+        for name, block in ((data or {}).get("overlays") or {}).items():
+            mine = held.setdefault(node, {})
+            mine[name] = dict(block or {}, **(mine.get(name) or {}))
     out = []
     for ov in config.get("overlays") or []:
         name = ov["name"]
@@ -300,8 +301,7 @@ def capacity(config: Mapping[str, Any], allocations: Mapping[str, Any]) -> List[
                 continue
             length = ipaddress.ip_network(subnet, strict=False).prefixlen
             total = 2 ** (int(prefix) - length)
-            used = sum(1 for a in allocations.values()
-                       if ((a.get("overlays") or {}).get(name) or {}).get("subnet" + suffix))
+            used = sum(1 for blocks in held.values() if (blocks.get(name) or {}).get("subnet" + suffix))
             entry.update({"subnet" + suffix: subnet, "prefix" + suffix: int(prefix),
                           "blocks" + suffix: total, "used" + suffix: used, "left" + suffix: total - used})
         out.append(entry)
@@ -323,14 +323,46 @@ def capacity_table(rows: List[Mapping[str, Any]]) -> List[str]:
 
 
 # --------------------------------------------------------------------------
+# A summary that fits a screen at any size
+
+
+def status_summary(config: Mapping[str, Any], allocations: Mapping[str, Any],
+                   facts: Optional[Mapping[str, Any]] = None, state: Optional[Mapping[str, Any]] = None,
+                   max_failures: int = 20) -> List[str]:
+    """Counts per overlay and status, the failing node/overlay pairs (at most
+    ``max_failures`` shown, with the number left out) and the capacity."""
+    rows = status_rows(allocations, facts)
+    statuses = ("OK", "FAILED", "CONFIGURING")
+    counts: Dict[str, Dict[str, int]] = {}
+    for r in rows:
+        counts.setdefault(r["overlay"], {k: 0 for k in statuses})
+        counts[r["overlay"]][r["status"] if r["status"] in statuses else "FAILED"] += 1
+    names = [o["name"] for o in config.get("overlays") or [] if o["name"] in counts]
+    table = [["OVERLAY", *statuses]] + [[n, *(str(counts[n][k]) for k in statuses)] for n in names]
+    width = [max(len(t[i]) for t in table) for i in range(len(table[0]))]
+    lines = [f"{len(allocations)} nodes, {len(rows)} node/overlay pairs:"]
+    lines += ["  " + "  ".join(v.ljust(w) for v, w in zip(t, width)).rstrip() for t in table]
+    bad = [r for r in rows if r["status"] != "OK"]
+    if bad:
+        lines.append(f"not OK ({len(bad)}):")
+        lines += [f"  {r['node']}/{r['overlay']}: {r['status']}" + (f": {r['error']}" if r["error"] else "")
+                  for r in bad[:max_failures]]
+        if len(bad) > max_failures:
+            lines.append(f"  ... and {len(bad) - max_failures} more (overlay_status_json=FILE writes them all)")
+    lines.append("capacity:")
+    lines += ["  " + line for line in capacity_table(capacity(config, allocations, state))]
+    return lines
+
+
+# --------------------------------------------------------------------------
 # Filters
 
 
-overlay_node_fact = as_filter(node_fact, "overlay_node_fact", HINT)
-overlay_failures = as_filter(failures, "overlay_failures", HINT)
 overlay_state_view = as_filter(state_view, "overlay_state_view", HINT)
 overlay_status_table = as_filter(status_table, "overlay_status_table", HINT)
 overlay_capacity = as_filter(capacity, "overlay_capacity", HINT)
+overlay_status_now = as_filter(status_now, "overlay_status_now", HINT)
+overlay_status_summary = as_filter(status_summary, "overlay_status_summary", HINT)
 overlay_capacity_table = as_filter(capacity_table, "overlay_capacity_table", HINT)
 
 
@@ -339,10 +371,10 @@ class FilterModule:
 
     def filters(self):
         return {
-            "overlay_node_fact": overlay_node_fact,
-            "overlay_failures": overlay_failures,
             "overlay_state_view": overlay_state_view,
             "overlay_status_table": overlay_status_table,
             "overlay_capacity": overlay_capacity,
+            "overlay_status_now": overlay_status_now,
+            "overlay_status_summary": overlay_status_summary,
             "overlay_capacity_table": overlay_capacity_table,
         }

@@ -11,6 +11,10 @@
 * Per enabled overlay: the lowest free block of length ``prefix`` in
   ``subnet`` (and ``prefix6`` in ``subnet6``); the lower half of a block is
   for the Mesos containerizer, the upper half for Docker.
+* Per netgroup (``netgroups``): a policy ID, one bit of the VXLAN group
+  policy field (the lowest free of ``NETGROUP_BITS``); and per agent, enabled
+  overlay and netgroup, one more IPv4 block of the overlay (the lowest free)
+  for the docker network of that overlay and netgroup.
 
 Allocations are keyed by node name and never move: a node that is already
 known keeps what it has, a new overlay gets fresh blocks for every node, and
@@ -25,6 +29,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from ansible_collections.mesos.overlay.plugins.module_utils.common import OverlayError
 from ansible_collections.mesos.overlay.plugins.module_utils.config import (
     ConfigError,
     NetworkConfig,
@@ -33,9 +38,11 @@ from ansible_collections.mesos.overlay.plugins.module_utils.config import (
 )
 
 SCHEMA_VERSION = 1
+# Policy IDs: one mark bit per netgroup, the low 12 bits (netgroups.py owns them).
+NETGROUP_BITS = 12
 
 
-class AllocationError(ValueError):
+class AllocationError(OverlayError, ValueError):
     """An allocation that cannot be made (pool exhausted, IP clash...)."""
 
 
@@ -146,9 +153,9 @@ class Node:
     vtep_ip: Optional[str] = None
     vtep_ip6: Optional[str] = None
     vtep_mac: Optional[str] = None
-    # overlay name -> {"subnet": .., "subnet6": ..}; disabled overlays keep
-    # their blocks reserved here but are not published.
-    overlays: Dict[str, Dict[str, Optional[str]]] = field(default_factory=dict)
+    # overlay name -> {"subnet": .., "subnet6": .., "netgroups": {group: block}?};
+    # disabled overlays keep their blocks reserved here but are not published.
+    overlays: Dict[str, Dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -157,7 +164,7 @@ class Node:
             "vtep_ip": self.vtep_ip,
             "vtep_ip6": self.vtep_ip6,
             "vtep_mac": self.vtep_mac,
-            "overlays": {k: dict(v) for k, v in self.overlays.items()},
+            "overlays": {k: _copy_entry(v) for k, v in self.overlays.items()},
         }
 
     @classmethod
@@ -169,22 +176,33 @@ class Node:
             vtep_ip=data.get("vtep_ip"),
             vtep_ip6=data.get("vtep_ip6"),
             vtep_mac=data.get("vtep_mac"),
-            overlays={k: {"subnet": v.get("subnet"), "subnet6": v.get("subnet6")}
-                      for k, v in (data.get("overlays") or {}).items()},
+            overlays={k: _copy_entry(v) for k, v in (data.get("overlays") or {}).items()},
         )
+
+
+def _copy_entry(entry: Dict[str, Any]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {"subnet": entry.get("subnet"), "subnet6": entry.get("subnet6")}
+    if entry.get("netgroups"):
+        out["netgroups"] = dict(entry["netgroups"])
+    return out
 
 
 @dataclass
 class State:
     network: Optional[NetworkConfig] = None
     nodes: Dict[str, Node] = field(default_factory=dict)
+    # netgroup name -> policy ID (a single bit of the group policy field)
+    netgroups: Dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out = {
             "schema_version": SCHEMA_VERSION,
             "network": self.network.to_dict() if self.network else None,
             "nodes": {name: node.to_dict() for name, node in self.nodes.items()},
         }
+        if self.netgroups:
+            out["netgroups"] = dict(self.netgroups)
+        return out
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "State":
@@ -195,11 +213,11 @@ class State:
             )
         network = parse_network(data["network"]) if data.get("network") else None
         nodes = {name: Node.from_dict(name, n) for name, n in (data.get("nodes") or {}).items()}
-        return cls(network, nodes)
+        return cls(network, nodes, dict(data.get("netgroups") or {}))
 
     def copy(self) -> "State":
         return State(self.network, {name: Node.from_dict(name, n.to_dict())
-                                    for name, n in self.nodes.items()})
+                                    for name, n in self.nodes.items()}, dict(self.netgroups))
 
 
 @dataclass(frozen=True)
@@ -256,7 +274,10 @@ def _check_network_change(old: Optional[NetworkConfig], new: NetworkConfig, node
 
 
 @dataclass
-class Result:
+class Allocation:
+    """What one call of :meth:`Allocator.allocate` did: the new state and the
+    nodes added, removed and updated (names)."""
+
     state: State
     added: List[str]
     removed: List[str]
@@ -277,7 +298,7 @@ class Allocator:
         self.old = old
 
     def allocate(self, nodes: Sequence[NodeRequest], remove: Iterable[str] = (),
-                 prune: bool = False) -> Result:
+                 prune: bool = False) -> Allocation:
         new = self.old.copy()
         new.network = self.network
         dropped = set(remove)
@@ -309,8 +330,25 @@ class Allocator:
             if gone and node.name not in seen:
                 updated.append(node.name)
                 seen.add(node.name)
+        new.netgroups = self._netgroup_ids(new.netgroups)
         updated += [n for n in self._fill(new) if n not in seen]
-        return Result(new, added, removed, updated)
+        return Allocation(new, added, removed, updated)
+
+    def _netgroup_ids(self, held: Dict[str, int]) -> Dict[str, int]:
+        """Keep every configured netgroup's ID, give new ones the lowest free bit."""
+        kept = {name: held[name] for name in self.network.netgroups if name in held}
+        used = set(kept.values())
+        free = [1 << bit for bit in range(NETGROUP_BITS) if (1 << bit) not in used]
+        out: Dict[str, int] = {}
+        for name in self.network.netgroups:
+            if name not in kept:
+                if not free:
+                    raise AllocationError(
+                        f"netgroups: no policy ID left for {name!r} (capacity {NETGROUP_BITS})"
+                    )
+                kept[name] = free.pop(0)
+            out[name] = kept[name]
+        return out
 
     def _fill(self, state: State) -> List[str]:
         """Give every node whatever it lacks; return the names that changed."""
@@ -342,17 +380,20 @@ class Allocator:
                 node.vtep_mac = mac
                 mark(node)
         for overlay in net.enabled_overlays:
-            self._fill_overlay(overlay, nodes, mark)
+            self._fill_overlay(overlay, nodes, mark, net.netgroups)
         return list(changed)
 
     @staticmethod
-    def _fill_overlay(overlay: Overlay, nodes: List[Node], mark) -> None:
+    def _fill_overlay(overlay: Overlay, nodes: List[Node], mark, netgroups: Sequence[str] = ()) -> None:
         held = [n.overlays.get(overlay.name) or {} for n in nodes]
         families = [("subnet", overlay.subnet, overlay.prefix)]
         if overlay.subnet6 is not None:
             families.append(("subnet6", overlay.subnet6, overlay.prefix6))
         for key, net, prefix in families:
-            pool = _block_pool(net, prefix, (h[key] for h in held if h.get(key)))
+            used = [h[key] for h in held if h.get(key)]
+            if key == "subnet":
+                used += [b for h in held for b in (h.get("netgroups") or {}).values()]
+            pool = _block_pool(net, prefix, used)
             for node in nodes:
                 entry = node.overlays.setdefault(overlay.name, {"subnet": None, "subnet6": None})
                 if entry.get(key):
@@ -365,6 +406,39 @@ class Allocator:
                     )
                 entry[key] = _block(net, prefix, index)
                 mark(node)
+            if key == "subnet":
+                Allocator._fill_netgroups(overlay, nodes, netgroups, pool, mark)
+
+    @staticmethod
+    def _fill_netgroups(overlay: Overlay, nodes: List[Node], netgroups: Sequence[str],
+                        pool: Pool, mark) -> None:
+        """Per agent and netgroup a block for the docker network of (overlay, netgroup).
+
+        Blocks of netgroups no longer configured are released; held ones never move.
+        """
+        for node in nodes:
+            entry = node.overlays[overlay.name]
+            blocks = entry.get("netgroups") or {}
+            wanted = list(netgroups) if node.role == "agent" else []
+            kept = {g: b for g, b in blocks.items() if g in wanted}
+            if kept != blocks:
+                mark(node)
+            for group in wanted:
+                if group in kept:
+                    continue
+                index = pool.take()
+                if index is None:
+                    raise AllocationError(
+                        f"overlay {overlay.name!r}: subnet {overlay.subnet} has no /{overlay.prefix}"
+                        f" block left for netgroup {group!r} on {node.name!r}"
+                        f" (capacity {pool.capacity} blocks)"
+                    )
+                kept[group] = _block(overlay.subnet, overlay.prefix, index)
+                mark(node)
+            if kept:
+                entry["netgroups"] = kept
+            else:
+                entry.pop("netgroups", None)
 
 
 def _check_requests(requests: Sequence[NodeRequest], known: Dict[str, Node]) -> None:
@@ -408,7 +482,7 @@ def publish(state: State, include_disabled: bool = False) -> Dict[str, Dict[str,
     enabled = [o.name for o in network.overlays if include_disabled or o.enabled] if network else []
     out: Dict[str, Dict[str, Any]] = {}
     for name, node in state.nodes.items():
-        overlays: Dict[str, Dict[str, Optional[str]]] = {}
+        overlays: Dict[str, Dict[str, Any]] = {}
         for oname in enabled:
             entry = node.overlays.get(oname)
             if not entry or not entry.get("subnet"):
@@ -425,6 +499,8 @@ def publish(state: State, include_disabled: bool = False) -> Dict[str, Dict[str,
                 "mesos_subnet6": mesos6,
                 "docker_subnet6": docker6,
             }
+            if entry.get("netgroups"):
+                overlays[oname]["netgroups"] = dict(entry["netgroups"])
         out[name] = {
             "ip": node.ip,
             "role": node.role,
@@ -443,3 +519,5 @@ def iter_blocks(state: State) -> Iterator[Tuple[str, str, str]]:
             for key in ("subnet", "subnet6"):
                 if entry.get(key):
                     yield name, oname, entry[key]
+            for block in (entry.get("netgroups") or {}).values():
+                yield name, oname, block

@@ -27,22 +27,32 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple, Union
 
+from ansible_collections.mesos.overlay.plugins.module_utils.common import OverlayError
+
 RESERVED_NAMES = frozenset(("host", "bridge", "default", "none"))
 MAX_NAME_LENGTH = 13  # 15 (IFNAMSIZ - 1) minus the "m-" / "d-" bridge prefix
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-MAC_RE = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+# Matched with fullmatch: the whole string ("$" would let a trailing newline through).
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+MAC_RE = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")
 MIN_VTEP_MTU = 552
 # A block must leave room for two halves that each hold a gateway and a host.
 MAX_PREFIX = 30
 MAX_PREFIX6 = 126
 
-NETWORK_KEYS = ("vtep_subnet", "vtep_subnet6", "vtep_mac_oui", "vtep_mtu", "overlays")
-OVERLAY_KEYS = ("name", "subnet", "prefix", "subnet6", "prefix6", "enabled")
+NETWORK_KEYS = ("vtep_subnet", "vtep_subnet6", "vtep_mac_oui", "vtep_mtu", "overlays", "netgroups")
+OVERLAY_KEYS = ("name", "subnet", "prefix", "subnet6", "prefix6", "enabled", "isolated")
+# Netgroup names end up in ipset names ("mo-ng-<name>", at most 31 characters),
+# docker labels and the comma-separated Mesos label "netgroups".
+NETGROUP_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+MAX_NETGROUP_LENGTH = 24
+# One mark bit per netgroup (a task in several netgroups carries all of its bits
+# in the 16-bit VXLAN-GBP field); 12 bits are ours (see netgroups.py).
+MAX_NETGROUPS = 12
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 
-class ConfigError(ValueError):
+class ConfigError(OverlayError, ValueError):
     """An invalid overlay configuration; the message names field and value."""
 
 
@@ -54,9 +64,10 @@ class Overlay:
     subnet6: Optional[ipaddress.IPv6Network] = None
     prefix6: Optional[int] = None
     enabled: bool = True
+    isolated: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "subnet": str(self.subnet),
             "prefix": self.prefix,
@@ -64,6 +75,9 @@ class Overlay:
             "prefix6": self.prefix6,
             "enabled": self.enabled,
         }
+        if self.isolated:
+            out["isolated"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,7 @@ class NetworkConfig:
     overlays: Tuple[Overlay, ...]
     vtep_subnet6: Optional[ipaddress.IPv6Network] = None
     vtep_mtu: Optional[int] = None
+    netgroups: Tuple[str, ...] = ()
 
     @property
     def enabled_overlays(self) -> Tuple[Overlay, ...]:
@@ -85,20 +100,23 @@ class NetworkConfig:
         return None
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        out = {
             "vtep_subnet": str(self.vtep_subnet),
             "vtep_subnet6": str(self.vtep_subnet6) if self.vtep_subnet6 else None,
             "vtep_mac_oui": self.vtep_mac_oui,
             "vtep_mtu": self.vtep_mtu,
             "overlays": [o.to_dict() for o in self.overlays],
         }
+        if self.netgroups:
+            out["netgroups"] = list(self.netgroups)
+        return out
 
 
 # ---------------------------------------------------------------------------
 # Field parsers: each takes the field path for its messages.
 
 
-def _network(path: str, value: Any, version: int) -> Network:
+def _subnet(path: str, value: Any, version: int) -> Network:
     kind = "IPv4" if version == 4 else "IPv6"
     if not isinstance(value, str) or "/" not in value:
         raise ConfigError(f"{path}: {value!r} is not an {kind} subnet in CIDR notation")
@@ -136,7 +154,7 @@ def _bool(path: str, value: Any) -> bool:
 
 
 def parse_oui(path: str, value: Any) -> str:
-    if not isinstance(value, str) or not MAC_RE.match(value.strip()):
+    if not isinstance(value, str) or not MAC_RE.fullmatch(value.strip()):
         raise ConfigError(f"{path}: {value!r} is not a MAC address of six bytes (like 70:B3:D5:00:00:00)")
     octets = [int(b, 16) for b in value.strip().split(":")]
     if any(octets[3:]):
@@ -177,6 +195,8 @@ def _overlay(index: int, data: Any) -> Overlay:
     name = data["name"]
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{path}.name: {name!r} is not a name")
+    if any(not ch.isprintable() for ch in name):
+        raise ConfigError(f"{path}.name: {name!r} contains a control or non-printable character")
     if len(name) > MAX_NAME_LENGTH:
         raise ConfigError(
             f"{path}.name: {name!r} is longer than {MAX_NAME_LENGTH} characters"
@@ -184,12 +204,12 @@ def _overlay(index: int, data: Any) -> Overlay:
         )
     if name.lower() in RESERVED_NAMES:
         raise ConfigError(f"{path}.name: {name!r} is reserved ({', '.join(sorted(RESERVED_NAMES))})")
-    if not NAME_RE.match(name):
+    if not NAME_RE.fullmatch(name):
         raise ConfigError(
             f"{path}.name: {name!r} may hold only letters, digits, '_', '.' and '-',"
             " starting with a letter or digit"
         )
-    subnet = _network(f"{path}.subnet", data["subnet"], 4)
+    subnet = _subnet(f"{path}.subnet", data["subnet"], 4)
     prefix = _prefix(f"{path}.prefix", data["prefix"], subnet, MAX_PREFIX)
     subnet6 = prefix6 = None
     has6 = data.get("subnet6") is not None, data.get("prefix6") is not None
@@ -198,10 +218,39 @@ def _overlay(index: int, data: Any) -> Overlay:
     if has6 == (False, True):
         raise ConfigError(f"{path}.subnet6: missing (prefix6 {data['prefix6']!r} is given)")
     if all(has6):
-        subnet6 = _network(f"{path}.subnet6", data["subnet6"], 6)
+        subnet6 = _subnet(f"{path}.subnet6", data["subnet6"], 6)
         prefix6 = _prefix(f"{path}.prefix6", data["prefix6"], subnet6, MAX_PREFIX6)
     enabled = _bool(f"{path}.enabled", data.get("enabled", True))
-    return Overlay(name, subnet, prefix, subnet6, prefix6, enabled)
+    isolated = _bool(f"{path}.isolated", data.get("isolated", False))
+    return Overlay(name, subnet, prefix, subnet6, prefix6, enabled, isolated)
+
+
+def _netgroups(value: Any) -> Tuple[str, ...]:
+    """The cluster's netgroup names: unique, short, safe in ipset names and labels."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(f"netgroups: {value!r} is not a list of names")
+    if len(value) > MAX_NETGROUPS:
+        raise ConfigError(
+            f"netgroups: {len(value)} netgroups, at most {MAX_NETGROUPS} (one mark bit each)"
+        )
+    seen: Dict[str, int] = {}
+    for index, name in enumerate(value):
+        path = f"netgroups[{index}]"
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{path}: {name!r} is not a name")
+        if len(name) > MAX_NETGROUP_LENGTH:
+            raise ConfigError(f"{path}: {name!r} is longer than {MAX_NETGROUP_LENGTH} characters")
+        if not NETGROUP_RE.fullmatch(name):
+            raise ConfigError(
+                f"{path}: {name!r} may hold only letters, digits, '_', '.' and '-',"
+                " starting with a letter or digit"
+            )
+        if name in seen:
+            raise ConfigError(f"{path}: {name!r} is already netgroups[{seen[name]}]")
+        seen[name] = index
+    return tuple(value)
 
 
 def _no_overlap(items: List[Tuple[str, Optional[Network]]]) -> None:
@@ -223,14 +272,14 @@ def parse_network(data: Any) -> NetworkConfig:
     for key in ("vtep_subnet", "vtep_mac_oui", "overlays"):
         if data.get(key) is None:
             raise ConfigError(f"{key}: missing")
-    vtep_subnet = _network("vtep_subnet", data["vtep_subnet"], 4)
+    vtep_subnet = _subnet("vtep_subnet", data["vtep_subnet"], 4)
     if not 8 <= vtep_subnet.prefixlen <= 30:
         raise ConfigError(
             f"vtep_subnet: {vtep_subnet} must have a prefix length from 8 to 30"
         )
     vtep_subnet6 = None
     if data.get("vtep_subnet6") is not None:
-        vtep_subnet6 = _network("vtep_subnet6", data["vtep_subnet6"], 6)
+        vtep_subnet6 = _subnet("vtep_subnet6", data["vtep_subnet6"], 6)
         if vtep_subnet6.prefixlen > 126:
             raise ConfigError(f"vtep_subnet6: {vtep_subnet6} must have a prefix length of 126 or less")
     oui = parse_oui("vtep_mac_oui", data["vtep_mac_oui"])
@@ -256,7 +305,8 @@ def parse_network(data: Any) -> NetworkConfig:
                 + [(f"overlays[{i}].subnet", o.subnet) for i, o in enumerate(overlays)])
     _no_overlap([("vtep_subnet6", vtep_subnet6)]
                 + [(f"overlays[{i}].subnet6", o.subnet6) for i, o in enumerate(overlays)])
-    return NetworkConfig(vtep_subnet, oui, overlays, vtep_subnet6, mtu)
+    netgroups = _netgroups(data.get("netgroups"))
+    return NetworkConfig(vtep_subnet, oui, overlays, vtep_subnet6, mtu, netgroups)
 
 
 # ---------------------------------------------------------------------------

@@ -52,7 +52,9 @@ import ipaddress
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ansible_collections.mesos.overlay.plugins.module_utils.common import OverlayError
 
 COMMENT = "mesos-overlay"
 IPSET = "overlay"
@@ -62,12 +64,13 @@ UNIVERSE = ("0.0.0.0/1", "128.0.0.0/1")
 
 Rule = Tuple[str, ...]
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,12}$")
-_IFACE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,15}$")
-_SAFE_TOKEN = re.compile(r"^[A-Za-z0-9_./:,!=+-]+$")
+# All matched with fullmatch: the whole string ("$" would let a trailing newline through).
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,12}")
+_IFACE_RE = re.compile(r"[A-Za-z0-9_.:-]{1,15}")
+_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_./:,!=+-]+")
 
 
-class NatError(Exception):
+class NatError(OverlayError):
     """A request or a host state we cannot work with; the message names it."""
 
 
@@ -90,6 +93,8 @@ class NatSpec:
     ipset: str = IPSET
     chain: str = CHAIN
     comment: str = COMMENT
+    # more docker bridges of the overlays (the docker networks of netgroups)
+    extra_bridges: Tuple[str, ...] = ()
 
     @property
     def in_chain(self) -> str:
@@ -102,7 +107,7 @@ class NatSpec:
                 out.append("m-" + ov.name)
             if self.docker_bridge:
                 out.append("d-" + ov.name)
-        return out
+        return out + list(self.extra_bridges)
 
     def interfaces(self) -> List[str]:
         return [self.vtep] + self.bridges()
@@ -110,7 +115,7 @@ class NatSpec:
 
 def make_spec(overlays: Sequence[dict], vtep: str = "vtep1024", mesos_bridge: bool = True,
               docker_bridge: bool = True, ipset: str = IPSET, chain: str = CHAIN,
-              comment: str = COMMENT) -> NatSpec:
+              comment: str = COMMENT, extra_bridges: Sequence[str] = ()) -> NatSpec:
     """Validate raw options into a :class:`NatSpec`; errors name the field and the value."""
     seen = set()
     items: List[Overlay] = []
@@ -118,7 +123,7 @@ def make_spec(overlays: Sequence[dict], vtep: str = "vtep1024", mesos_bridge: bo
         if not isinstance(raw, dict):
             raise NatError(f"overlays[{idx}]: expected a dict with name and subnet, got {raw!r}")
         name = raw.get("name")
-        if not isinstance(name, str) or not _NAME_RE.match(name):
+        if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
             raise NatError(f"overlays[{idx}].name: {name!r} is not an overlay name (1-13 characters)")
         if name in seen:
             raise NatError(f"overlays[{idx}].name: {name!r} is given twice")
@@ -130,16 +135,20 @@ def make_spec(overlays: Sequence[dict], vtep: str = "vtep1024", mesos_bridge: bo
         if net.version != 4:
             raise NatError(f"overlays[{idx}].subnet: {raw.get('subnet')!r} is not IPv4 (NAT is IPv4 only)")
         items.append(Overlay(name=name, subnet=str(net)))
-    if not _IFACE_RE.match(vtep or ""):
+    if not _IFACE_RE.fullmatch(vtep or ""):
         raise NatError(f"vtep: {vtep!r} is not an interface name")
-    if not re.match(r"^[A-Za-z0-9_-]{1,25}$", chain or ""):
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,25}", chain or ""):
         raise NatError(f"chain: {chain!r} is not a usable chain name (1-25 characters)")
-    if not re.match(r"^[A-Za-z0-9_.:-]{1,31}$", ipset or ""):
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,31}", ipset or ""):
         raise NatError(f"ipset: {ipset!r} is not a usable set name")
-    if not re.match(r"^[A-Za-z0-9_.:-]{1,200}$", comment or ""):
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,200}", comment or ""):
         raise NatError(f"comment: {comment!r} must be non-empty, without spaces or quotes")
+    for idx, bridge in enumerate(extra_bridges or ()):
+        if not isinstance(bridge, str) or not _IFACE_RE.fullmatch(bridge):
+            raise NatError(f"extra_bridges[{idx}]: {bridge!r} is not an interface name")
     return NatSpec(overlays=tuple(items), vtep=vtep, mesos_bridge=mesos_bridge,
-                   docker_bridge=docker_bridge, ipset=ipset, chain=chain, comment=comment)
+                   docker_bridge=docker_bridge, ipset=ipset, chain=chain, comment=comment,
+                   extra_bridges=tuple(extra_bridges or ()))
 
 
 # --------------------------------------------------------------------------
@@ -270,9 +279,9 @@ def _is_ours(rule: Rule, comment: str) -> bool:
 
 
 def _quote(tok: str) -> str:
-    if _SAFE_TOKEN.match(tok):
+    if _SAFE_TOKEN.fullmatch(tok):
         return tok
-    if '"' in tok or "\\" in tok:
+    if '"' in tok or "\\" in tok or not tok.isprintable():
         raise NatError(f"cannot quote {tok!r} for iptables-restore")
     return '"' + tok + '"'
 
@@ -480,3 +489,26 @@ def reconcile(run: Runner, spec: NatSpec, present: bool = True, check: bool = Fa
     if result.changed and not check:
         apply(run, tools, result)
     return result
+
+
+def run_nat(module: Any) -> Dict[str, Any]:
+    """The ``overlay_nat`` module: check the input, reconcile (nothing
+    written in check mode), return the commands (the plan)."""
+    p = module.params
+
+    def run(argv, data=None):
+        binary = module.get_bin_path(argv[0], required=True, opt_dirs=["/usr/sbin", "/sbin"])
+        return module.run_command([binary] + argv[1:], data=data, binary_data=False, check_rc=False)
+
+    spec = make_spec(p["overlays"], vtep=p["vtep"], mesos_bridge=p["mesos_bridge"],
+                     docker_bridge=p["docker_bridge"], ipset=p["ipset"], chain=p["chain"],
+                     comment=p["comment"], extra_bridges=p["extra_bridges"])
+    result = reconcile(run, spec, present=p["state"] == "present", check=module.check_mode,
+                       backend=p["backend"])
+    out = dict(
+        changed=result.changed,
+        commands=dict(ipset=result.ipset_lines, iptables=result.iptables_script().splitlines()),
+    )
+    if module._diff:
+        out["diff"] = dict(before="\n".join(result.before) + "\n", after="\n".join(result.after) + "\n")
+    return out

@@ -24,9 +24,10 @@ from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
     AllocationError,
     State,
 )
+from ansible_collections.mesos.overlay.plugins.module_utils.common import OverlayError
 
 
-class StateFileError(RuntimeError):
+class StateFileError(OverlayError, RuntimeError):
     """The state file cannot be read, parsed or written."""
 
 

@@ -160,6 +160,15 @@ network:
   description: The validated, normalised configuration.
   returned: success
   type: dict
+netgroups:
+  description:
+    - The policy ID of every netgroup of C(network.netgroups), a single bit of the
+      VXLAN group policy field; kept in the state and never moved.
+    - With netgroups, every agent's entry of an overlay in RV(allocations) also has
+      C(netgroups), the block of the docker network of that overlay and netgroup.
+  returned: success
+  type: dict
+  sample: {"blue": 1, "red": 2}
 added:
   description: Nodes that got a new allocation.
   returned: success
@@ -183,77 +192,8 @@ state_file:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
-    AllocationError,
-    Allocator,
-    NodeRequest,
-    publish,
-)
-from ansible_collections.mesos.overlay.plugins.module_utils.config import (
-    ConfigError,
-    load_network_file,
-    parse_network,
-)
-from ansible_collections.mesos.overlay.plugins.module_utils.state import (
-    StateFileError,
-    StateStore,
-    serialize,
-)
-
-
-def _network(params):
-    if params["network_file"]:
-        return load_network_file(params["network_file"], params["network"] or {})
-    return parse_network(params["network"])
-
-
-def _diff(before_state, after_state, names):
-    before = publish(before_state) if before_state.network else {}
-    after = publish(after_state)
-    diff = {
-        "before": {"nodes": {n: before[n] for n in names if n in before}},
-        "after": {"nodes": {n: after[n] for n in names if n in after}},
-    }
-    old_net = before_state.network.to_dict() if before_state.network else None
-    new_net = after_state.network.to_dict()
-    if old_net != new_net:
-        diff["before"]["network"] = old_net
-        diff["after"]["network"] = new_net
-    return diff
-
-
-def run(module):
-    params = module.params
-    requests = [NodeRequest(a["name"], a["ip"], a["role"]) for a in params["agents"]]
-    store = StateStore(params["state_file"])
-    network = _network(params)
-
-    def allocate():
-        old, previous = store.load()
-        result = Allocator(network, old).allocate(requests, params["remove"], params["prune"])
-        changed = serialize(result.state) != previous
-        if changed and not module.check_mode:
-            store.save(result.state, previous)
-        return old, result, changed
-
-    if module.check_mode:
-        old, result, changed = allocate()
-    else:
-        with store.locked():
-            old, result, changed = allocate()
-
-    out = {
-        "changed": changed,
-        "allocations": publish(result.state),
-        "network": network.to_dict(),
-        "added": result.added,
-        "removed": result.removed,
-        "updated": result.updated,
-        "state_file": store.path,
-    }
-    if module._diff and changed:
-        out["diff"] = _diff(old, result.state, result.removed + result.updated + result.added)
-    return out
+from ansible_collections.mesos.overlay.plugins.module_utils.allocate import run_allocate
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
 
 
 def main():
@@ -278,10 +218,7 @@ def main():
         required_one_of=[("network", "network_file")],
         supports_check_mode=True,
     )
-    try:
-        module.exit_json(**run(module))
-    except (ConfigError, AllocationError, StateFileError) as exc:
-        module.fail_json(msg=str(exc))
+    run_module(module, run_allocate)
 
 
 if __name__ == "__main__":

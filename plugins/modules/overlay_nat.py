@@ -69,6 +69,14 @@ options:
     description: Whether the node has the Docker bridges C(d-<name>).
     type: bool
     default: true
+  extra_bridges:
+    description:
+      - More Docker bridges of the overlays, treated like C(d-<name>) - the bridges of the
+        docker networks of netgroups (C(ngd-*), see M(mesos.overlay.overlay_netgroups)).
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
   ipset:
     description: Name of the ipset.
     type: str
@@ -136,7 +144,8 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mesos.overlay.plugins.module_utils.nat import NatError, make_spec, reconcile
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
+from ansible_collections.mesos.overlay.plugins.module_utils.nat import run_nat
 
 
 def main():
@@ -146,6 +155,7 @@ def main():
             vtep=dict(type="str", default="vtep1024"),
             mesos_bridge=dict(type="bool", default=True),
             docker_bridge=dict(type="bool", default=True),
+            extra_bridges=dict(type="list", elements="str", default=[]),
             ipset=dict(type="str", default="overlay"),
             chain=dict(type="str", default="MESOS-OVERLAY"),
             comment=dict(type="str", default="mesos-overlay"),
@@ -154,28 +164,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-
-    def run(argv, data=None):
-        binary = module.get_bin_path(argv[0], required=True, opt_dirs=["/usr/sbin", "/sbin"])
-        return module.run_command([binary] + argv[1:], data=data, binary_data=False, check_rc=False)
-
-    try:
-        spec = make_spec(p["overlays"], vtep=p["vtep"], mesos_bridge=p["mesos_bridge"],
-                         docker_bridge=p["docker_bridge"], ipset=p["ipset"], chain=p["chain"],
-                         comment=p["comment"])
-        result = reconcile(run, spec, present=p["state"] == "present", check=module.check_mode,
-                           backend=p["backend"])
-    except NatError as exc:
-        module.fail_json(msg=str(exc))
-
-    out = dict(
-        changed=result.changed,
-        commands=dict(ipset=result.ipset_lines, iptables=result.iptables_script().splitlines()),
-    )
-    if module._diff:
-        out["diff"] = dict(before="\n".join(result.before) + "\n", after="\n".join(result.after) + "\n")
-    module.exit_json(**out)
+    run_module(module, run_nat)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ requirements:
 attributes:
   check_mode:
     support: full
-    description: Reads the kernel, computes and reports the changes; changes nothing.
+    description: Reads the kernel and returns the planned changes themselves (RV(changes), RV(counts)); changes nothing.
   diff_mode:
     support: full
     description: Shows the neighbour, FDB, route and rule entries before and after, as sorted readable lists.
@@ -123,6 +123,21 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changes:
+  description:
+    - The changes made (or, in check mode, to be made), one line each, removals
+      first; at most 100 lines, then a line C(... and N more) (O(counts) has the totals).
+    - Each line names the entry as C(ip) shows it, e.g. C(add route 9.0.2.0/24 via 44.128.0.2 table main).
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - delete neighbour 44.128.0.9
+    - add neighbour 44.128.0.2 lladdr 70:b3:d5:80:00:02
+    - add fdb 70:b3:d5:80:00:02 dst 172.31.254.12
+    - add route 9.0.2.0/24 via 44.128.0.2 table main
+    - add route 172.31.254.12/32 via 44.128.0.2 table 42
+    - add rule from 9.0.0.0/8 lookup 42
 counts:
   description:
     - Per kind (C(neighbours), C(fdb), C(routes), C(rules)), how many entries were
@@ -147,50 +162,10 @@ route_proto:
   sample: 44
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mesos.overlay.plugins.module_utils.netlink import (
-    ROUTE_PROTO,
-    InputError,
-    exit_module,
-    parse_ifname,
-    parse_peers,
-    parse_rule_subnets,
-    reconcile_peers,
-)
-
-
-def run(module: AnsibleModule) -> dict:
-    p = module.params
-    device = parse_ifname("device", p["device"])
-    peers = parse_peers(p["peers"])
-    rule_subnets = parse_rule_subnets(p["rule_subnets"])
-    if not 1 <= p["table"] < 2**32 or p["table"] in (253, 254, 255):
-        raise InputError(f"table: {p['table']!r} is not a table of its own (1 to 4294967295, not 253/254/255)")
-    result = reconcile_peers(
-        device,
-        peers,
-        rule_subnets,
-        table=p["table"],
-        purge=p["purge"],
-        check=module.check_mode,
-        diff=module._diff,
-    )
-    out = {"changed": result.changed, "counts": result.counts, "peers": len(peers), "route_proto": ROUTE_PROTO}
-    if module._diff:
-        out["diff"] = {
-            "before": result.before,
-            "after": result.after,
-        }
-    if result.failures:
-        shown = result.failures[:20]
-        more = len(result.failures) - len(shown)
-        module.fail_json(
-            msg=f"{len(result.failures)} netlink request(s) failed: " + "; ".join(shown) + (f"; and {more} more" if more else ""),
-            failures=result.failures,
-            **out,
-        )
-    return out
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
+from ansible_collections.mesos.overlay.plugins.module_utils.netlink.peers import run_peers
 
 
 def main():
@@ -217,7 +192,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    exit_module(module, run, missing_required_lib("pyroute2 (Debian/Ubuntu: python3-pyroute2)"))
+    run_module(module, run_peers)
 
 
 if __name__ == "__main__":

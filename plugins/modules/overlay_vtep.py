@@ -119,40 +119,10 @@ reasons:
   sample: ["VNI is 42, not 1024"]
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mesos.overlay.plugins.module_utils.netlink import (
-    exit_module,
-    parse_ifname,
-    parse_vtep_spec,
-    reconcile_vtep,
-)
-
-
-def run(module: AnsibleModule) -> dict:
-    p = module.params
-    name = parse_ifname("name", p["name"])
-    spec = None
-    if p["state"] == "present":
-        spec = parse_vtep_spec(
-            name=p["name"],
-            vni=p["vni"],
-            port=p["port"],
-            mac=p["mac"],
-            address=p["address"],
-            address6=p["address6"],
-            mtu=p["mtu"],
-        )
-    result = reconcile_vtep(spec, name=name, check=module.check_mode)
-    out = {
-        "changed": result.changed,
-        "device": result.after,
-        "recreated": bool(result.reasons),
-        "reasons": result.reasons,
-    }
-    if module._diff:
-        out["diff"] = {"before": result.before, "after": result.after}
-    return out
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
+from ansible_collections.mesos.overlay.plugins.module_utils.netlink.vtep import run_vtep
 
 
 def main():
@@ -170,7 +140,7 @@ def main():
         required_if=[("state", "present", ("mac", "address"))],
         supports_check_mode=True,
     )
-    exit_module(module, run, missing_required_lib("pyroute2 (Debian/Ubuntu: python3-pyroute2)"))
+    run_module(module, run_vtep)
 
 
 if __name__ == "__main__":

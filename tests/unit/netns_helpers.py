@@ -7,6 +7,8 @@ is connected to the outside, so no packet leaves the machine.  Root is needed
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import shutil
@@ -48,6 +50,34 @@ def ip_json(ns: str, *args: str) -> List[Dict[str, Any]]:
 def bridge_json(ns: str, *args: str) -> List[Dict[str, Any]]:
     out = sh("bridge", "-j", "-n", ns, *args)
     return json.loads(out) if out.strip() else []
+
+
+CLONE_NEWNET = 0x40000000
+
+
+@contextlib.contextmanager
+def netns(name: Optional[str]) -> Iterator[None]:
+    """Run the body inside network namespace ``name`` (``ip netns`` name or a
+    path); ``None`` stays where we are.  Sockets opened inside keep talking
+    to that namespace after the body."""
+    if name is None:
+        yield
+        return
+    path = name if "/" in name else os.path.join("/run/netns", name)
+    libc = ctypes.CDLL(None, use_errno=True)
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(path, os.O_RDONLY)
+    try:
+        if libc.setns(target, CLONE_NEWNET) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"setns {path}: {os.strerror(err)}")
+        try:
+            yield
+        finally:
+            libc.setns(own, CLONE_NEWNET)
+    finally:
+        os.close(target)
+        os.close(own)
 
 
 def netns_fixture() -> Iterator[str]:

@@ -9,7 +9,7 @@
 # Needs root (network namespaces). Usage: tests/unit/run_pyroute2_matrix.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-TESTS=(tests/unit/test_netlink_*.py tests/unit/test_overlay_vtep*.py tests/unit/test_overlay_peers*.py)
+TESTS=(tests/unit/plugins/module_utils/test_netlink_*.py tests/unit/plugins/modules/test_overlay_vtep*.py tests/unit/plugins/modules/test_overlay_peers*.py)
 
 OLD_VENV=.build/venv-pyroute2-072
 OLD_PY=${PYROUTE2_072_PYTHON:-$OLD_VENV/bin/python}

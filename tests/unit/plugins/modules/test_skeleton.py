@@ -1,0 +1,49 @@
+"""Every module has one shape: DOCUMENTATION, EXAMPLES, RETURN, and a main()
+that is a literal argument spec and one call into module_utils."""
+
+import ast
+import glob
+import os
+
+import pytest
+import yaml
+
+MODULES = sorted(glob.glob(os.path.join(os.path.dirname(__file__), *[".."] * 4, "plugins", "modules", "*.py")))
+# Modules that came with the new backends while their branches were still at
+# work; each goes from this list once its main() calls run_module.
+NOT_YET = {"overlay_netgroups.py", "ovn_topology.py"}
+
+
+def shape_cases():
+    for path in MODULES:
+        name = os.path.basename(path)
+        marks = [pytest.mark.xfail(reason=f"{name}: main() not yet spec + run_module", strict=True)] if name in NOT_YET else []
+        yield pytest.param(path, id=name, marks=marks)
+
+
+def test_there_are_modules():
+    assert len(MODULES) >= 4
+
+
+@pytest.mark.parametrize("path", shape_cases())
+def test_module_shape(path):
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    docs = {t.id: node.value.value for node in tree.body if isinstance(node, ast.Assign)
+            for t in node.targets if isinstance(t, ast.Name) and isinstance(node.value, ast.Constant)}
+    for name in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
+        assert yaml.safe_load(docs[name]), name
+    doc = yaml.safe_load(docs["DOCUMENTATION"])
+    assert set(doc["attributes"]) >= {"check_mode", "diff_mode"}
+
+    (main,) = [n for n in tree.body if isinstance(n, ast.FunctionDef)]  # main() and nothing else
+    assert main.name == "main"
+    spec, call = main.body
+    # module = AnsibleModule(argument_spec=dict(...), ...)
+    assert isinstance(spec, ast.Assign) and spec.value.func.id == "AnsibleModule"
+    argument_spec = {k.arg: k.value for k in spec.value.keywords}["argument_spec"]
+    assert isinstance(argument_spec, ast.Call) and argument_spec.func.id == "dict"
+    assert set(k.arg for k in argument_spec.keywords) == set(doc.get("options") or {})
+    # run_module(module, <the core's run>)
+    assert isinstance(call, ast.Expr) and call.value.func.id == "run_module"
+    imported = {a.name: n.module for n in tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert imported[call.value.args[1].id].startswith("ansible_collections.mesos.overlay.plugins.module_utils.")
