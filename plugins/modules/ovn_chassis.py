@@ -77,6 +77,7 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
 from ansible_collections.mesos.overlay.plugins.module_utils.ovn import nbdb, vswitch
 
 
@@ -108,10 +109,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        module.exit_json(**run(module))
-    except (ValueError, nbdb.CentralError) as exc:
-        module.fail_json(msg=str(exc))
+    run_module(module, run)
 
 
 if __name__ == "__main__":

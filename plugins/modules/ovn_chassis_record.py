@@ -61,7 +61,26 @@ removed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
 from ansible_collections.mesos.overlay.plugins.module_utils.ovn import nbdb
+
+
+def run(module: AnsibleModule) -> dict:
+    p = module.params
+    api = nbdb.connect(p["sb"], "OVN_Southbound", timeout=p["timeout"])
+    try:
+        present = {row.name for row in nbdb.rows(api, "Chassis")}
+        doomed = [name for name in p["absent"] if name in present]
+        if doomed and not module.check_mode:
+            with api.transaction(check_error=True, timeout=p["timeout"]) as txn:
+                for name in doomed:
+                    txn.add(api.chassis_del(name, if_exists=True))
+                for row in nbdb.rows(api, "Chassis_Private"):
+                    if row.name in doomed:
+                        txn.add(api.db_destroy("Chassis_Private", row.uuid))
+    finally:
+        nbdb.close(api)
+    return {"changed": bool(doomed), "removed": doomed}
 
 
 def main():
@@ -73,24 +92,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    try:
-        api = nbdb.connect(p["sb"], "OVN_Southbound", timeout=p["timeout"])
-        try:
-            present = {row.name for row in nbdb.rows(api, "Chassis")}
-            doomed = [name for name in p["absent"] if name in present]
-            if doomed and not module.check_mode:
-                with api.transaction(check_error=True, timeout=p["timeout"]) as txn:
-                    for name in doomed:
-                        txn.add(api.chassis_del(name, if_exists=True))
-                    for row in nbdb.rows(api, "Chassis_Private"):
-                        if row.name in doomed:
-                            txn.add(api.db_destroy("Chassis_Private", row.uuid))
-        finally:
-            nbdb.close(api)
-    except nbdb.CentralError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=bool(doomed), removed=doomed)
+    run_module(module, run)
 
 
 if __name__ == "__main__":

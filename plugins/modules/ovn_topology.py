@@ -111,6 +111,7 @@ nodes:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
 from ansible_collections.mesos.overlay.plugins.module_utils.ovn import model, nbdb
 
 
@@ -151,10 +152,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    try:
-        module.exit_json(**run(module))
-    except (model.TopologyError, nbdb.CentralError, nbdb.OwnershipError) as exc:
-        module.fail_json(msg=str(exc))
+    run_module(module, run)
 
 
 if __name__ == "__main__":

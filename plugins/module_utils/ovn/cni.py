@@ -33,6 +33,7 @@ import sys
 import time
 from typing import Any, Dict, Optional, TextIO
 
+from ..common import OverlayError
 from . import model, nbdb
 
 CNI_VERSIONS = ("0.1.0", "0.2.0")
@@ -257,7 +258,7 @@ def cmd_del(cfg: Dict[str, Any], env: Dict[str, str]) -> None:
 def _connect(remote: str, schema: str, timeout: float):
     try:
         return nbdb.connect(remote, schema, timeout=timeout)
-    except nbdb.CentralError as exc:
+    except OverlayError as exc:
         raise CniError(11, str(exc)) from None
 
 

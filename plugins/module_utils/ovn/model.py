@@ -23,6 +23,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..common import OverlayError
+
 # Ownership marks: every row this collection makes carries OWNER_KEY=OWNER.
 OWNER_KEY = "mesos.overlay/owner"
 OWNER = "mesos.overlay"
@@ -41,7 +43,7 @@ MAC_PREFIX = (0x0A, 0x58)  # locally administered; the last four bytes are the I
 TABLES_WITH_NAMES = ("Logical_Router", "Logical_Router_Port", "Logical_Switch", "Logical_Switch_Port")
 
 
-class TopologyError(ValueError):
+class TopologyError(OverlayError, ValueError):
     """Bad input for the topology: the message names the field and the value."""
 
 

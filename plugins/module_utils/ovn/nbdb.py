@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from ..common import MissingLibrary, OverlayError
 from .model import (
     KIND_KEY,
     KIND_TOPOLOGY,
@@ -56,11 +57,11 @@ MANAGED_TABLES = ("Logical_Router", "Logical_Switch", "Logical_Router_Port", "Lo
                   "Logical_Router_Static_Route", "NAT")
 
 
-class CentralError(RuntimeError):
+class CentralError(OverlayError):
     """The OVN central databases cannot be reached or refused a change."""
 
 
-class OwnershipError(RuntimeError):
+class OwnershipError(OverlayError):
     """A row this collection would manage exists but was not made by it."""
 
 
@@ -97,7 +98,7 @@ def connect(remote: str, schema: str, timeout: float = 10.0):
     """An ovsdbapp API object on ``remote`` (``tcp:IP:PORT[,tcp:...]`` or ``unix:PATH``),
     with the whole database read. Raises CentralError naming the remote."""
     if not HAS_OVSDBAPP:
-        raise CentralError("ovsdbapp is not installed (Debian: python3-ovsdbapp): %s" % OVSDBAPP_IMPORT_ERROR)
+        raise MissingLibrary("ovsdbapp (Debian/Ubuntu: python3-ovsdbapp)", str(OVSDBAPP_IMPORT_ERROR))
     check_reachable(remote, min(timeout, 5.0))
     try:
         idl = _connection.OvsdbIdl.from_server(remote, schema)

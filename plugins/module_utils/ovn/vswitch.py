@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from ..common import OverlayError
 from . import nbdb
 from .model import OWNER, OWNER_KEY
 
@@ -40,13 +41,13 @@ def parse_bridges(value: Any) -> List[BridgeSpec]:
     out = []
     for i, b in enumerate(value or []):
         if not isinstance(b, dict) or not b.get("name"):
-            raise ValueError("bridges[%d]: needs a name, got %r" % (i, b))
+            raise OverlayError("bridges[%d]: needs a name, got %r" % (i, b))
         ports = []
         for j, p in enumerate(b.get("ports") or []):
             if isinstance(p, str):
                 p = {"name": p}
             if not isinstance(p, dict) or not p.get("name"):
-                raise ValueError("bridges[%d].ports[%d]: needs a name, got %r" % (i, j, p))
+                raise OverlayError("bridges[%d].ports[%d]: needs a name, got %r" % (i, j, p))
             ports.append(PortSpec(str(p["name"]), str(p.get("type") or ""), p.get("mac"),
                                   int(p["mtu_request"]) if p.get("mtu_request") else None,
                                   {str(k): str(v) for k, v in (p.get("external_ids") or {}).items()}))
