@@ -63,6 +63,18 @@ options:
       - The gateway (C(ovn_gateway_node), C(ovn_gateway_ip), C(ovn_gateway_nexthop)) -
         C(node), C(ip) (address with prefix length on the underlay), optional C(nexthop), optional C(chassis).
     type: dict
+  tenants:
+    description:
+      - Tenants of seed 004 (C(ovn_tenants)) - each C({name, cluster_subnet, join_subnet, gateways,
+        networks, load_balancers}); C(gateways) C([{node, ip, nexthop}]), C(networks)
+        C([{name, subnet, mtu}]), C(load_balancers) C([{name, vip, backends, protocol}]).
+      - Per tenant a router C(<name>), a join switch C(join_<name>), a gateway router
+        C(GR_<name>_<node>) per gateway (SNAT, default routes of the tenant's router to each),
+        per network a switch C(<network>) with router port C(rtos-<name>-<network>), per load
+        balancer an OVN load balancer on the tenant's gateway routers. No route joins two tenants.
+    type: list
+    elements: dict
+    default: []
   join_subnet:
     description: Addresses between C(mesos-router) (first) and the gateway router (second).
     type: str
@@ -112,7 +124,7 @@ nodes:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
-from ansible_collections.mesos.overlay.plugins.module_utils.ovn import model, nbdb
+from ansible_collections.mesos.overlay.plugins.module_utils.ovn import model, nbdb, tenants
 
 
 def run(module: AnsibleModule) -> dict:
@@ -120,8 +132,9 @@ def run(module: AnsibleModule) -> dict:
     if p["state"] == "present":
         if not p["cluster_subnet"]:
             raise model.TopologyError("cluster_subnet: required with state=present")
-        topo = model.build(p["cluster_subnet"], model.parse_nodes(p["nodes"]),
-                           model.parse_gateway(p["gateway"]), p["join_subnet"])
+        nodes = model.parse_nodes(p["nodes"])
+        topo = model.build(p["cluster_subnet"], nodes, model.parse_gateway(p["gateway"]), p["join_subnet"])
+        topo.rows.extend(tenants.build_tenants(tenants.parse_tenants(p["tenants"]), [n.name for n in nodes]))
     else:
         topo = model.Topology()
     api = nbdb.connect(p["nb"], "OVN_Northbound", timeout=p["timeout"])
@@ -145,6 +158,7 @@ def main():
             cluster_subnet=dict(type="str"),
             nodes=dict(type="list", elements="dict", default=[]),
             gateway=dict(type="dict"),
+            tenants=dict(type="list", elements="dict", default=[]),
             join_subnet=dict(type="str", default="100.64.0.0/29"),
             purge=dict(type="bool", default=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),

@@ -54,7 +54,7 @@ PARENT_COLUMNS = {
     "NAT": (("Logical_Router", "nat"),),
 }
 MANAGED_TABLES = ("Logical_Router", "Logical_Switch", "Logical_Router_Port", "Logical_Switch_Port",
-                  "Logical_Router_Static_Route", "NAT")
+                  "Logical_Router_Static_Route", "NAT", "Load_Balancer")
 
 
 class CentralError(OverlayError):
@@ -213,10 +213,12 @@ class Plan:
 
 
 def _linked(api, spec: RowSpec, row) -> bool:
-    parent = find(api, spec.parent.table, spec.parent.name) if spec.parent else None
-    if parent is None:
-        return spec.parent is None
-    return any(r.uuid == row.uuid for r in getattr(parent, spec.parent.column))
+    """Whether every row that should reference ``row`` does."""
+    for link in spec.parents():
+        parent = find(api, link.table, link.name)
+        if parent is None or not any(r.uuid == row.uuid for r in getattr(parent, link.column)):
+            return False
+    return True
 
 
 def plan(api, wanted: Sequence[RowSpec], purge: bool = True, owned=None) -> Plan:
@@ -270,11 +272,14 @@ class _ApplyPlan(_BaseCommand):  # type: ignore[misc,valid-type]
     def _row(self, made: Dict[Tuple[str, str], Any], table: str, key: str):
         return made.get((table, key)) or find(self.api, table, key, kind=None)
 
-    def _link(self, made, link: Link, row) -> None:
-        parent = self._row(made, link.table, link.name)
-        if parent is None:
-            raise CentralError("%s: its parent %s is missing" % (describe(row._table.name, link.name), describe(link.table, link.name)))
-        parent.addvalue(link.column, row)
+    def _link(self, made, spec: RowSpec, row) -> None:
+        for link in spec.parents():
+            parent = self._row(made, link.table, link.name)
+            if parent is None:
+                raise CentralError("%s: %s is missing" % (describe(spec.table, spec.key), describe(link.table, link.name)))
+            have = getattr(parent, link.column, [])  # a row inserted in this transaction has no value yet
+            if not any(r.uuid == row.uuid for r in have):
+                parent.addvalue(link.column, row)
 
     def run_idl(self, txn) -> None:
         made: Dict[Tuple[str, str], Any] = {}
@@ -296,14 +301,13 @@ class _ApplyPlan(_BaseCommand):  # type: ignore[misc,valid-type]
                 made[(spec.table, spec.key)] = row
                 for col, value in cols.items():
                     setattr(row, col, value)
-                if spec.parent:
-                    self._link(made, spec.parent, row)
+                self._link(made, spec, row)
             else:
                 row = find(self.api, spec.table, spec.key)
                 for col in change.after:
                     setattr(row, col, cols[col])
-                if change.relink and spec.parent:
-                    self._link(made, spec.parent, row)
+                if change.relink:
+                    self._link(made, spec, row)
 
 
 def apply(api, result: Plan, timeout: float = 30.0) -> None:
