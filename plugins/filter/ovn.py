@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ansible_collections.mesos.overlay.plugins.module_utils.ovn import model
+from ansible_collections.mesos.overlay.plugins.module_utils.ovn import model, tenants
 from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
 
 # The allocator's VTEP settings are required by its configuration but unused by
@@ -70,6 +70,23 @@ def ovn_interface_of(links: Any, address: Any) -> Dict[str, Any]:
     return {}
 
 
+def ovn_tenant_networks(value: Any) -> List[Dict[str, Any]]:
+    """Every tenant network of ``ovn_tenants``: ``{name, tenant, switch, subnet, router_ip, mtu}``."""
+    out = []
+    for t in tenants.parse_tenants(value):
+        for n in t.networks:
+            out.append({"name": n.name, **tenants.network_place(t.name, n)})
+    return out
+
+
+def ovn_gateway_nodes(gateway_node: Any, value: Any) -> List[str]:
+    """The nodes that host a gateway router: ``ovn_gateway_node`` and every tenant gateway's node."""
+    nodes = [str(gateway_node)] if gateway_node else []
+    for t in tenants.parse_tenants(value):
+        nodes.extend(g.node for g in t.gateways if g.node not in nodes)
+    return nodes
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -79,4 +96,6 @@ class FilterModule:
             "ovn_remote": as_filter(ovn_remote, "ovn_remote"),
             "ovn_cni_config": as_filter(ovn_cni_config, "ovn_cni_config"),
             "ovn_interface_of": as_filter(ovn_interface_of, "ovn_interface_of"),
+            "ovn_tenant_networks": as_filter(ovn_tenant_networks, "ovn_tenant_networks"),
+            "ovn_gateway_nodes": as_filter(ovn_gateway_nodes, "ovn_gateway_nodes"),
         }
