@@ -51,12 +51,13 @@ def ovn_remote(addresses: Any, port: Any) -> str:
 
 
 def ovn_cni_config(place: Dict[str, str], name: str, nb: str, mtu: Optional[int] = None,
-                   tx_off: bool = False, plugin: str = "mesos-overlay-ovn") -> Dict[str, Any]:
+                   tx_off: bool = False, plugin: str = "mesos-overlay-ovn", node: Optional[str] = None) -> Dict[str, Any]:
     """The Mesos CNI config of an OVN network on a node (the collection's plugin, 0.2.0 results)."""
     return {
         "cniVersion": "0.2.0", "name": name, "type": plugin, "nb": nb,
         "switch": place["switch"], "subnet": place["subnet"],
         "gateway": place["router_ip"].split("/")[0], "mtu": mtu, "tx_off": bool(tx_off),
+        **({"node": str(node)} if node else {}),
     }
 
 

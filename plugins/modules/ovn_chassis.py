@@ -78,25 +78,7 @@ actions:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
-from ansible_collections.mesos.overlay.plugins.module_utils.ovn import nbdb, vswitch
-
-
-def run(module: AnsibleModule) -> dict:
-    p = module.params
-    bridges = vswitch.parse_bridges(p["bridges"])
-    external_ids = {str(k): str(v) for k, v in p["external_ids"].items()}
-    api = nbdb.connect(p["db"], "Open_vSwitch", timeout=p["timeout"])
-    try:
-        changes = vswitch.plan(api, external_ids, bridges)
-        if not module.check_mode:
-            vswitch.apply(api, changes, timeout=p["timeout"])
-    finally:
-        nbdb.close(api)
-    out = {"changed": bool(changes), "actions": [c["what"] for c in changes]}
-    if module._diff:
-        out["diff"] = {"before": {c["what"]: c["before"] for c in changes},
-                       "after": {c["what"]: c["after"] for c in changes}}
-    return out
+from ansible_collections.mesos.overlay.plugins.module_utils.ovn.runs import run_chassis
 
 
 def main():
@@ -109,7 +91,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, run_chassis)
 
 
 if __name__ == "__main__":

@@ -62,25 +62,7 @@ removed:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
-from ansible_collections.mesos.overlay.plugins.module_utils.ovn import nbdb
-
-
-def run(module: AnsibleModule) -> dict:
-    p = module.params
-    api = nbdb.connect(p["sb"], "OVN_Southbound", timeout=p["timeout"])
-    try:
-        present = {row.name for row in nbdb.rows(api, "Chassis")}
-        doomed = [name for name in p["absent"] if name in present]
-        if doomed and not module.check_mode:
-            with api.transaction(check_error=True, timeout=p["timeout"]) as txn:
-                for name in doomed:
-                    txn.add(api.chassis_del(name, if_exists=True))
-                for row in nbdb.rows(api, "Chassis_Private"):
-                    if row.name in doomed:
-                        txn.add(api.db_destroy("Chassis_Private", row.uuid))
-    finally:
-        nbdb.close(api)
-    return {"changed": bool(doomed), "removed": doomed}
+from ansible_collections.mesos.overlay.plugins.module_utils.ovn.runs import run_chassis_record
 
 
 def main():
@@ -92,7 +74,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, run_chassis_record)
 
 
 if __name__ == "__main__":

@@ -79,24 +79,7 @@ table:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
-from ansible_collections.mesos.overlay.plugins.module_utils.ovn import model, nbdb, status
-
-
-def run(module: AnsibleModule) -> dict:
-    p = module.params
-    sb = nbdb.connect(p["sb"], "OVN_Southbound", timeout=p["timeout"])
-    try:
-        chassis = status.read_chassis(sb)
-    finally:
-        nbdb.close(sb)
-    nb = nbdb.connect(p["nb"], "OVN_Northbound", timeout=p["timeout"])
-    try:
-        switches = status.read_switches(nb)
-    finally:
-        nbdb.close(nb)
-    nodes = status.node_status(p["nodes"], chassis, switches)
-    return {"changed": False, "nodes": nodes, "table": status.table(nodes),
-            "networks": {p["network"]: {"router": model.ROUTER, "switches": switches}}}
+from ansible_collections.mesos.overlay.plugins.module_utils.ovn.runs import run_status
 
 
 def main():
@@ -110,7 +93,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, run_status)
 
 
 if __name__ == "__main__":

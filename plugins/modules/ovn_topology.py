@@ -26,8 +26,8 @@ description:
   - Every row made carries the marks C(mesos.overlay/owner=mesos.overlay) and
     C(mesos.overlay/kind=topology) in C(external_ids); only marked rows are ever
     changed or deleted. A row with a wanted name that is not marked fails the task.
-    Task ports made by the CNI plugin (kind C(task)) are never purged one by one;
-    they go with their node's switch.
+    Task ports made by the CNI plugin (kind C(task)) go with their node's switch, and
+    with O(purge) those of nodes no longer in O(nodes) (on tenant networks) go too.
   - Uses ovsdbapp; run it where the Northbound database is reachable (a master).
 author:
   - mesos.overlay developers (@mesos-overlay)
@@ -124,31 +124,7 @@ nodes:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
-from ansible_collections.mesos.overlay.plugins.module_utils.ovn import model, nbdb, tenants
-
-
-def run(module: AnsibleModule) -> dict:
-    p = module.params
-    if p["state"] == "present":
-        if not p["cluster_subnet"]:
-            raise model.TopologyError("cluster_subnet: required with state=present")
-        nodes = model.parse_nodes(p["nodes"])
-        topo = model.build(p["cluster_subnet"], nodes, model.parse_gateway(p["gateway"]), p["join_subnet"])
-        topo.rows.extend(tenants.build_tenants(tenants.parse_tenants(p["tenants"]), [n.name for n in nodes]))
-    else:
-        topo = model.Topology()
-    api = nbdb.connect(p["nb"], "OVN_Northbound", timeout=p["timeout"])
-    try:
-        plan = nbdb.plan(api, topo.rows, purge=p["purge"] or p["state"] == "absent")
-        if not module.check_mode:
-            nbdb.apply(api, plan, timeout=p["timeout"])
-    finally:
-        nbdb.close(api)
-    out = {"changed": plan.changed, "actions": plan.actions(),
-           "nodes": {name: a.to_dict() for name, a in topo.nodes.items()}}
-    if module._diff:
-        out["diff"] = plan.diff()
-    return out
+from ansible_collections.mesos.overlay.plugins.module_utils.ovn.runs import run_topology
 
 
 def main():
@@ -166,7 +142,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, run_topology)
 
 
 if __name__ == "__main__":

@@ -122,7 +122,7 @@ def result(cfg: Dict[str, Any], address: str) -> Dict[str, Any]:
 
 
 def _marks(cfg: Dict[str, Any], container_id: str, ifname: str) -> Dict[str, str]:
-    return {model.OWNER_KEY: model.OWNER, model.KIND_KEY: model.KIND_TASK, model.NODE_KEY: cfg["switch"],
+    return {model.OWNER_KEY: model.OWNER, model.KIND_KEY: model.KIND_TASK, model.NODE_KEY: cfg.get("node") or cfg["switch"],
             "mesos.overlay/container-id": container_id, "mesos.overlay/ifname": ifname,
             "mesos.overlay/network": cfg["name"]}
 

@@ -22,7 +22,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from ..common import MissingLibrary, OverlayError
 from .model import (
     KIND_KEY,
+    KIND_TASK,
     KIND_TOPOLOGY,
+    NODE_KEY,
     OWNER,
     OWNER_KEY,
     ROW_KEY,
@@ -221,12 +223,21 @@ def _linked(api, spec: RowSpec, row) -> bool:
     return True
 
 
-def plan(api, wanted: Sequence[RowSpec], purge: bool = True, owned=None) -> Plan:
+def plan(api, wanted: Sequence[RowSpec], purge: bool = True, nodes: Optional[Iterable[str]] = None) -> Plan:
     """What to change so that the marked rows are exactly ``wanted``.
 
-    ``owned(table, row)`` picks the existing marked rows that are candidates for
-    deletion (default: every row marked as topology); with ``purge`` false
-    nothing is deleted."""
+    With ``purge``, marked topology rows not wanted are deleted, and, when
+    ``nodes`` (the cluster's nodes) is given, the task ports of nodes that
+    are not among them (their tasks' ports on tenant networks); with
+    ``purge`` false nothing is deleted."""
+    keep_nodes = set(nodes) if nodes is not None else None
+
+    def owned(table: str, row) -> bool:
+        if is_ours(row):
+            return True
+        return (keep_nodes is not None and table == "Logical_Switch_Port" and is_ours(row, KIND_TASK)
+                and row.external_ids.get(NODE_KEY) not in keep_nodes)
+
     index = by_identity(wanted)
     result = Plan()
     for spec in wanted:
@@ -246,12 +257,11 @@ def plan(api, wanted: Sequence[RowSpec], purge: bool = True, owned=None) -> Plan
                 "update", spec.table, spec.key,
                 {c: have[c] for c in diff_cols}, {c: want[c] for c in diff_cols}, spec, relink))
     if purge:
-        owned = owned or (lambda table, row: is_ours(row))
         doomed = []
         for table in MANAGED_TABLES:
             for row in rows(api, table):
                 key = row_key(table, row)
-                if owned(table, row) and (table, key) not in index:
+                if owned(table, row) and (table, key) not in index and not (table, key) in [(c.table, c.key) for c in doomed]:
                     doomed.append(Change("delete", table, key, snapshot(row, ("external_ids",)) | {"uuid": str(row.uuid)}))
         # Children before their parents (routers and switches last).
         doomed.sort(key=lambda c: c.table in ("Logical_Router", "Logical_Switch"))
