@@ -69,6 +69,11 @@ networks:
   description: Per network the router and the switches with their ports.
   returned: always
   type: dict
+tenants:
+  description: Per tenant its networks (subnet, MTU, task ports), gateway routers (chassis, external address)
+    and load balancers (VIP -> backends).
+  returned: always
+  type: dict
 table:
   description: The node table as lines of text.
   returned: always

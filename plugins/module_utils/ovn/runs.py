@@ -84,8 +84,9 @@ def run_status(module: Any) -> Dict[str, Any]:
     nb = nbdb.connect(p["nb"], "OVN_Northbound", timeout=p["timeout"])
     try:
         switches = status.read_switches(nb)
+        tenant_view = status.read_tenants(nb)
     finally:
         nbdb.close(nb)
     nodes = status.node_status(p["nodes"], chassis, switches)
     return {"changed": False, "nodes": nodes, "table": status.table(nodes),
-            "networks": {p["network"]: {"router": model.ROUTER, "switches": switches}}}
+            "networks": {p["network"]: {"router": model.ROUTER, "switches": switches}}, "tenants": tenant_view}

@@ -39,6 +39,30 @@ def read_switches(nb) -> Dict[str, Dict[str, Any]]:
     return out
 
 
+def read_tenants(nb) -> Dict[str, Dict[str, Any]]:
+    """Per tenant (seed 004): its networks (subnet, MTU, task ports), gateway routers
+    (chassis, external address) and load balancers (VIP -> backends)."""
+    out: Dict[str, Dict[str, Any]] = {}
+
+    def tenant(row) -> Dict[str, Any]:
+        name = row.external_ids.get(model.TENANT_KEY)
+        return out.setdefault(name, {"networks": {}, "gateways": {}, "load_balancers": {}})
+
+    for row in nbdb.rows(nb, "Logical_Switch"):
+        if nbdb.is_ours(row) and row.external_ids.get(model.TENANT_KEY) and row.other_config.get("subnet"):
+            tenant(row)["networks"][row.name] = {
+                "subnet": row.other_config.get("subnet"), "mtu": row.external_ids.get(model.MTU_KEY),
+                "tasks": sorted(p.name for p in row.ports if p.external_ids.get(model.KIND_KEY) == model.KIND_TASK)}
+    for row in nbdb.rows(nb, "Logical_Router"):
+        if nbdb.is_ours(row) and row.external_ids.get(model.TENANT_KEY) and row.options.get("chassis"):
+            external = [n for p in row.ports if p.name.startswith("rtoe-") for n in p.networks]
+            tenant(row)["gateways"][row.name] = {"chassis": row.options["chassis"], "external": external}
+    for row in nbdb.rows(nb, "Load_Balancer"):
+        if nbdb.is_ours(row) and row.external_ids.get(model.TENANT_KEY):
+            tenant(row)["load_balancers"][row.name] = {"vips": dict(row.vips), "protocol": _first(row.protocol)}
+    return out
+
+
 def node_status(nodes: List[str], chassis: Dict[str, Any], switches: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
     out = {}
     for node in nodes:

@@ -184,3 +184,17 @@ def test_bad_tenant_input_names_the_field():
     with pytest.raises(model.TopologyError, match=r"networks\[0\].mtu: 100 is not an MTU"):
         tenants.parse_tenants([{"name": "c", "cluster_subnet": "10.1.0.0/16",
                                 "networks": [{"name": "n", "subnet": "10.1.1.0/24", "mtu": 100}]}])
+
+
+def test_status_shows_nodes_tenants_gateways_and_balancers(central, api):
+    from ansible_collections.mesos.overlay.plugins.module_utils.ovn import status
+    converge_tenants(api, TENANTS)
+    nbdb.close(api)
+    api = nbdb.connect(central.nb, "OVN_Northbound")
+    view = status.read_tenants(api)
+    assert view["coke"]["networks"]["coke1"] == {"subnet": "192.168.1.0/24", "mtu": "1300", "tasks": []}
+    assert view["coke"]["gateways"]["GR_coke_master1"] == {"chassis": "master1", "external": ["172.31.220.201/24"]}
+    assert view["coke"]["load_balancers"]["coke"]["vips"] == {"172.31.220.201:80": "192.168.1.2:80,192.168.1.3:80"}
+    nodes = status.node_status(["agent1"], {}, status.read_switches(api))
+    assert nodes["agent1"]["status"] == "STATUS_FAILED" and "no chassis agent1" in nodes["agent1"]["error"]
+    nbdb.close(api)
