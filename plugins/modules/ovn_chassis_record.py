@@ -25,6 +25,7 @@ attributes:
     description: Reports the records that would go.
   diff_mode:
     support: none
+    description: Nothing to show as a diff.
   idempotent:
     support: full
     description: Records already gone are fine.

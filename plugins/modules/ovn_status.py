@@ -25,6 +25,7 @@ attributes:
     description: Reads only.
   diff_mode:
     support: none
+    description: Nothing to show as a diff.
   idempotent:
     support: full
     description: Reads only.

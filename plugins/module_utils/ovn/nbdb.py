@@ -29,7 +29,6 @@ from .model import (
     OWNER_KEY,
     ROW_KEY,
     TABLES_WITH_NAMES,
-    Link,
     RowSpec,
     by_identity,
     describe,
@@ -74,9 +73,9 @@ def _tcp_targets(remote: str) -> List[Tuple[str, str, int]]:
     out = []
     for part in remote.split(","):
         part = part.strip()
-        kind, _, rest = part.partition(":")
+        kind, _sep, rest = part.partition(":")
         if kind in ("tcp", "ssl") and rest:
-            host, _, port = rest.rpartition(":")
+            host, _sep, port = rest.rpartition(":")
             out.append((part, host.strip("[]"), int(port)))
     return out
 

@@ -78,7 +78,7 @@ def _str(path: str, value: Any) -> str:
 
 def _endpoint(path: str, value: Any) -> str:
     text = _str(path, value)
-    host, _, port = text.rpartition(":")
+    host, _sep, port = text.rpartition(":")
     try:
         ipaddress.IPv4Address(host)
         if not 0 < int(port) < 65536:

@@ -152,7 +152,7 @@ def apply(api, changes: List[Dict[str, Any]], timeout: float = 20.0) -> None:
                                        ("external_ids", br.external_ids)))
             elif "update" in ch:
                 br = ch["update"]
-                txn.add(api.db_set("Bridge", br.name, *[(k, v) for k, v in ch["cols"].items()]))
+                txn.add(api.db_set("Bridge", br.name, *list(ch["cols"].items())))
             elif "add_port" in ch:
                 br, port = ch["add_port"]
                 txn.add(api.add_port(br.name, port.name, may_exist=True))

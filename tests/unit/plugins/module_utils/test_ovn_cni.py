@@ -70,7 +70,7 @@ def call(chassis, command, cfg, task, container_id, labels=None):
 
 
 def ping(task, address, tries=5):
-    for _ in range(tries):  # the first packet to a new neighbour may be lost
+    for _attempt in range(tries):  # the first packet to a new neighbour may be lost
         if subprocess.run(["ip", "netns", "exec", task, "ping", "-c1", "-W1", address],
                           capture_output=True, check=False).returncode == 0:
             return True
@@ -102,7 +102,7 @@ def test_del_removes_port_veth_and_logical_port_and_is_idempotent(lab):
     assert rc == 0, (out, err)
     host = cni.host_ifname("c3", "eth0")
     port = model.task_port("node1", "c3", "eth0")
-    for _ in range(2):
+    for _call in range(2):
         rc, out, err = call(chassis, "DEL", config(central, chassis), TASKS[2], "c3")
         assert rc == 0 and out is None, (out, err)
     assert host not in chassis.vsctl("list-ports", "br-int")

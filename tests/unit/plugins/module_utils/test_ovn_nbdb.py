@@ -10,11 +10,11 @@ from ovn_servers import start
 
 pytestmark = pytest.mark.ovn
 
-NODES = [
+NODES = (
     model.NodeSpec("master1", "10.220.0.0/24", "master1"),
     model.NodeSpec("agent1", "10.220.1.0/24", "agent1"),
     model.NodeSpec("agent2", "10.220.2.0/24", "agent2"),
-]
+)
 GATEWAY = model.GatewaySpec("master1", "172.31.220.200/24", None, "master1")
 
 
@@ -33,7 +33,7 @@ def api(central):
 
 
 def converge(api, nodes=NODES, gateway=GATEWAY, purge=True):
-    topo = model.build("10.220.0.0/16", nodes, gateway)
+    topo = model.build("10.220.0.0/16", list(nodes), gateway)
     result = nbdb.plan(api, topo.rows, purge=purge)
     nbdb.apply(api, result)
     return result
@@ -57,7 +57,7 @@ def test_first_run_builds_seed_002_names_and_a_rerun_writes_nothing(central, api
 
 def test_check_mode_plan_on_a_fresh_database_writes_nothing(central, api):
     before = central.txn_count()
-    topo = model.build("10.220.0.0/16", NODES, GATEWAY)
+    topo = model.build("10.220.0.0/16", list(NODES), GATEWAY)
     result = nbdb.plan(api, topo.rows)
     assert "create Logical_Router mesos-router" in result.actions()
     assert len(result.changes) == len(topo.rows)
@@ -142,7 +142,7 @@ TENANTS = [
 
 def converge_tenants(api, tenant_list):
     from ansible_collections.mesos.overlay.plugins.module_utils.ovn import tenants
-    topo = model.build("10.220.0.0/16", NODES, GATEWAY)
+    topo = model.build("10.220.0.0/16", list(NODES), GATEWAY)
     topo.rows.extend(tenants.build_tenants(tenants.parse_tenants(tenant_list), [n.name for n in NODES]))
     result = nbdb.plan(api, topo.rows)
     nbdb.apply(api, result)

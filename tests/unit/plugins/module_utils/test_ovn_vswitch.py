@@ -28,15 +28,18 @@ def ovs(tmp_path):
 
 
 WANT_IDS = {"system-id": "agent1", "ovn-encap-type": "geneve", "ovn-encap-ip": "172.31.220.21"}
-BRIDGES = [{"name": "br-phy", "datapath_type": "netdev", "other_config": {"hwaddr": "02:42:ac:1f:dc:15"}, "ports": ["eth0"]},
-           {"name": "br-int", "datapath_type": "netdev", "ports": [{"name": "ovn-mesos", "type": "internal", "mac": "0a:58:0a:de:03:02",
-                                          "mtu_request": 1400, "external_ids": {"iface-id": "agent1_agent"}}]}]
+NODE_PORT = {"name": "ovn-mesos", "type": "internal", "mac": "0a:58:0a:de:03:02",
+             "mtu_request": 1400, "external_ids": {"iface-id": "agent1_agent"}}
+BRIDGES = (
+    {"name": "br-phy", "datapath_type": "netdev", "other_config": {"hwaddr": "02:42:ac:1f:dc:15"}, "ports": ["eth0"]},
+    {"name": "br-int", "datapath_type": "netdev", "ports": [NODE_PORT]},
+)
 
 
-def converge(remote, ids=WANT_IDS, bridges=BRIDGES, check=False):
+def converge(remote, check=False):
     api = nbdb.connect(remote, "Open_vSwitch")
     try:
-        changes = vswitch.plan(api, ids, vswitch.parse_bridges(bridges))
+        changes = vswitch.plan(api, dict(WANT_IDS), vswitch.parse_bridges(list(BRIDGES)))
         if not check:
             vswitch.apply(api, changes)
         return [c["what"] for c in changes]
