@@ -1,6 +1,8 @@
 # mesos.overlay: set-up, the local lab and the tests.
 #   make lab    bring up the local lab, converge it, print status and ping matrix
-#   make test   unit tests, ansible-test sanity, ansible-lint, molecule
+#   make test   unit tests, ansible-test sanity, the linters (ansible-lint,
+#               shellcheck, antsibull-docs, antsibull-changelog), the collection
+#               tests (artifact, docs, execution environment), molecule
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -11,12 +13,12 @@ COLL := .build/collections/ansible_collections/mesos/overlay
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help venv collection hostdeps engine image lab lab-down test unit sanity lint molecule molecule-destroy bench clean
+.PHONY: help venv collection hostdeps engine image lab lab-down test unit sanity lint ansible-lint shellcheck docs-lint changelog-lint collection-test molecule molecule-destroy bench clean
 
 help:
 	@echo "make lab       set up everything, bring up the lab, converge, status + ping matrix"
-	@echo "make lab-down  remove the lab containers and networks"
-	@echo "make test      unit tests, sanity, lint, molecule (what CI runs)"
+	@echo "make lab-down  remove the lab containers, networks and state (state file, .bak, lock)"
+	@echo "make test      unit tests, sanity, linters, collection tests, molecule (what CI runs)"
 	@echo "make bench     benchmarks (print figures)"
 
 $(VENV)/.stamp: requirements-dev.txt
@@ -53,11 +55,29 @@ unit: venv collection hostdeps
 	$(BIN)/python -m pytest -q tests/unit
 	LEGS=old tests/unit/run_pyroute2_matrix.sh
 
-sanity: venv
+sanity: venv hostdeps
 	scripts/sanity.sh
 
-lint: venv collection
+lint: ansible-lint shellcheck docs-lint changelog-lint
+
+ansible-lint: venv collection
 	ansible-lint --profile production
+
+# Every shell script of the repo (scripts/, the lab image, .ci/, tests/, ...).
+shellcheck: hostdeps
+	scripts/shellcheck.sh
+
+# Plugin, module and role docs: schema, markup, references.
+docs-lint: venv collection
+	antsibull-docs lint-collection-docs --plugin-docs .
+
+changelog-lint: venv
+	antsibull-changelog lint
+
+# The artifact (ansible-galaxy collection build in a used checkout, its pinned
+# file list, installed and parsed), docs and examples, ansible-builder.
+collection-test: venv collection
+	$(BIN)/python -m pytest -q tests/collection
 
 molecule: venv collection image
 	molecule test --all
@@ -65,9 +85,9 @@ molecule: venv collection image
 molecule-destroy: venv collection
 	molecule destroy --all
 
-test: unit sanity lint molecule
+test: unit sanity lint collection-test molecule
 
-bench: venv
+bench: venv collection
 	$(BIN)/python bench/run.py
 
 clean: lab-down

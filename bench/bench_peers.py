@@ -2,50 +2,33 @@
 # -*- coding: utf-8 -*-
 # Copyright: mesos.overlay developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark of the peer reconciler against the `ip -batch` floor.
+"""The peer reconciler at scale, against the ip -batch floor.
 
-    sudo python3 bench/bench_peers.py [--peers 5000] [--overlays 2] [--repeat 3]
+    sudo python bench/bench_peers.py [--peers 5000] [--overlays 2]
 
 In fresh network namespaces (created and deleted here; nothing leaves the
-machine), with a ``vtep1024`` device, for N peers x M overlays it prints:
-
-* the floor: ``ip -batch`` (neighbours, routes, table-42 routes, rules) plus
-  ``bridge -batch`` (FDB entries) with every entry;
-* our converge from empty (parsing the peers included);
-* our no-op re-run;
-* our re-run after 1% churn (1% of the peers replaced by new ones: adds and
-  purges).
-
-Figures are the best of ``--repeat`` runs, under whichever pyroute2 this
-Python imports.  Run as root.
+machine), with a ``vtep1024`` device, for N peers x M overlays: the
+overlay_peers task through ansible-playbook (run inside the namespace) for a
+converge from empty, a no-op re-run, one peer changed (its underlay IP) and
+one peer removed; beside the floor, ``ip -batch`` + ``bridge -batch`` with the
+same entries (all of them for the converge, the changed ones for a change),
+and one ``ip``/``bridge`` process per entry.  Run as root.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from typing import Any, Callable, Dict, List
+from typing import Any, Dict, List
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-COLLECTIONS = os.path.join(ROOT, ".build", "collections")
-LINK = os.path.join(COLLECTIONS, "ansible_collections", "mesos", "overlay")
-if not os.path.exists(LINK):
-    os.makedirs(os.path.dirname(LINK), exist_ok=True)
-    os.symlink(ROOT, LINK)
-sys.path.insert(0, COLLECTIONS)
-sys.path.insert(0, os.path.join(ROOT, "tests", "unit"))  # netns_helpers.netns
-
-import pyroute2  # noqa: E402
-
-from netns_helpers import netns  # noqa: E402
-
-from ansible_collections.mesos.overlay.plugins.module_utils import netlink  # noqa: E402
 
 OVERLAY_BASES = (9, 12, 13, 14, 15, 16, 17, 18)
 
@@ -77,105 +60,177 @@ def run(*cmd: str, stdin: str = "") -> None:
 
 
 def fresh_ns() -> str:
+    """A namespace with vtep1024 as overlay_vtep makes it."""
     name = f"bench-{uuid.uuid4().hex[:8]}"
     run("ip", "netns", "add", name)
     run("ip", "-n", name, "link", "set", "lo", "up")
-    with netns(name):
-        spec = netlink.parse_vtep_spec(mac="70:b3:d5:80:00:01", address="44.128.0.1/16")
-        netlink.reconcile_vtep(spec)
+    run("ip", "-n", name, "link", "add", "vtep1024", "address", "70:b3:d5:80:00:01", "type", "vxlan",
+        "id", "1024", "dstport", "64000")
+    run("ip", "-n", name, "addr", "add", "44.128.0.1/16", "dev", "vtep1024")
+    run("ip", "-n", name, "link", "set", "vtep1024", "up")
     return name
 
 
-def floor(peers: List[Dict[str, Any]], overlays: int, table42: bool = True) -> float:
-    """ip -batch + bridge -batch; without ``table42``, the set DESIGN.md's
-    0.27 s counted (neighbours, FDB, overlay routes)."""
+PLAY = """
+- name: Benchmark
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: peers
+      mesos.overlay.overlay_peers:
+        device: vtep1024
+        peers: "{{ bench_peers }}"
+        rule_subnets: "{{ bench_rule_subnets }}"
+"""
+
+
+def batch_lines(peers: List[Dict[str, Any]], overlays: int, rules: bool = True):
+    """The ip and bridge commands that make ``peers`` (and the rules)."""
     ip_lines, br_lines = [], []
     for p in peers:
         vtep = p["vtep_ip"].split("/")[0]
         ip_lines.append(f"neigh replace {vtep} lladdr {p['vtep_mac']} dev vtep1024 nud permanent")
         for s in p["subnets"]:
             ip_lines.append(f"route replace {s} via {vtep} dev vtep1024 proto 44 onlink")
-        if table42:
-            ip_lines.append(f"route replace {p['agent_ip']}/32 via {vtep} dev vtep1024 table 42 proto 44 onlink")
+        ip_lines.append(f"route replace {p['agent_ip']}/32 via {vtep} dev vtep1024 table 42 proto 44 onlink")
         br_lines.append(f"fdb replace {p['vtep_mac']} dev vtep1024 dst {p['agent_ip']} self permanent")
-    for s in rule_subnets(overlays) if table42 else ():
+    for s in rule_subnets(overlays) if rules else ():
         ip_lines.append(f"rule add from {s} lookup 42 proto 44")
-    ns = fresh_ns()
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            ipf, brf = os.path.join(tmp, "ip"), os.path.join(tmp, "bridge")
-            with open(ipf, "w", encoding="ascii") as fh:
-                fh.write("\n".join(ip_lines) + "\n")
-            with open(brf, "w", encoding="ascii") as fh:
-                fh.write("\n".join(br_lines) + "\n")
-            start = time.perf_counter()
+    return ip_lines, br_lines
+
+
+def removal_lines(peer: Dict[str, Any]):
+    vtep = peer["vtep_ip"].split("/")[0]
+    ip_lines = [f"neigh del {vtep} dev vtep1024"]
+    ip_lines += [f"route del {s} dev vtep1024" for s in peer["subnets"]]
+    ip_lines.append(f"route del {peer['agent_ip']}/32 dev vtep1024 table 42")
+    return ip_lines, [f"fdb del {peer['vtep_mac']} dev vtep1024 dst {peer['agent_ip']} self"]
+
+
+def batch(ns: str, ip_lines: List[str], br_lines: List[str]) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        ipf, brf = os.path.join(tmp, "ip"), os.path.join(tmp, "bridge")
+        with open(ipf, "w", encoding="ascii") as fh:
+            fh.write("\n".join(ip_lines) + "\n")
+        with open(brf, "w", encoding="ascii") as fh:
+            fh.write("\n".join(br_lines) + "\n")
+        start = time.perf_counter()
+        if ip_lines:
             run("ip", "-n", ns, "-batch", ipf)
+        if br_lines:
             run("bridge", "-n", ns, "-batch", brf)
-            return time.perf_counter() - start
-    finally:
-        run("ip", "netns", "del", ns)
+        return time.perf_counter() - start
 
 
-def ours(peers: List[Dict[str, Any]], overlays: int) -> Dict[str, Any]:
-    subnets = netlink.parse_rule_subnets(rule_subnets(overlays))
-    count = len(peers)
-    churned = peers[: count - count // 100] + make_peers(count // 100, overlays, offset=count + 10)
+def per_entry(ns: str, ip_lines: List[str], br_lines: List[str]) -> float:
+    start = time.perf_counter()
+    for line in ip_lines:
+        run("ip", "-n", ns, *line.split())
+    for line in br_lines:
+        run("bridge", "-n", ns, *line.split())
+    return time.perf_counter() - start
+
+
+def core(varfile: str) -> Dict[str, float]:
+    """One run of the module's core (``run_peers``, what the module runs, without
+    Ansible) in the current namespace, timed."""
+    # pylint: disable=import-outside-toplevel
+    from types import SimpleNamespace
+
+    sys.path.insert(0, HERE)
+    import fleet  # noqa: F401  (makes the collection importable)
+    from ansible_collections.mesos.overlay.plugins.module_utils.netlink.peers import run_peers
+
+    with open(varfile, encoding="utf-8") as fh:
+        data = json.load(fh)
+    module = SimpleNamespace(check_mode=False, _diff=False, params={
+        "device": "vtep1024", "peers": data["bench_peers"], "rule_subnets": data["bench_rule_subnets"],
+        "table": 42, "purge": True})
+    start = time.perf_counter()
+    run_peers(module)
+    return {"core": time.perf_counter() - start}
+
+
+def rows(count: int = 5000, overlays: int = 2, per_entry_floor: bool = True) -> List[Dict[str, Any]]:
+    sys.path.insert(0, HERE)
+    import fleet  # pylint: disable=import-outside-toplevel
+
+    peers = make_peers(count, overlays)
+    changed = [dict(peers[0], agent_ip="172.31.250.1")] + peers[1:]
+    removed = changed[:-1]
+    what = f"peers {count} x {overlays} overlays"
+    out: List[Dict[str, Any]] = []
+    # the floors, each in a namespace of its own
     ns = fresh_ns()
-    out: Dict[str, Any] = {}
     try:
-        with netns(ns):
-
-            def converge(raw: List[Dict[str, Any]]) -> Any:
-                return netlink.reconcile_peers("vtep1024", netlink.parse_peers(raw), subnets)
-
-            out["converge"], r1 = timed(lambda: converge(peers))
-            out["noop"], r2 = timed(lambda: converge(peers))
-            out["churn"], r3 = timed(lambda: converge(churned))
-            out["read only (no-op, parse excluded)"], _ = timed(
-                lambda: netlink.reconcile_peers("vtep1024", parsed, subnets, check=True)
-            ) if (parsed := netlink.parse_peers(churned)) is not None else (0, None)
-            out["parse peers"], _ = timed(lambda: netlink.parse_peers(churned))
-            assert r1.changed and not r2.changed and r3.changed, "unexpected change flags"
-            assert not r1.failures and not r3.failures, (r1.failures, r3.failures)
-            out["_counts"] = {"converge": r1.counts, "churn": r3.counts}
+        full = batch(ns, *batch_lines(peers, overlays))
+        one_changed = batch(ns, *batch_lines(changed[:1], overlays, rules=False))
+        one_removed = batch(ns, *removal_lines(changed[-1]))
     finally:
         run("ip", "netns", "del", ns)
+    naive = None
+    if per_entry_floor:
+        ns = fresh_ns()
+        try:
+            naive = per_entry(ns, *batch_lines(peers, overlays))
+        finally:
+            run("ip", "netns", "del", ns)
+    entries = sum(len(x) for x in batch_lines(peers, overlays))
+    out.append({"what": what, "case": f"floor: ip -batch + bridge -batch, {entries} entries", "ours": full})
+    if naive is not None:
+        out.append({"what": what, "case": "one ip/bridge process per entry", "ours": naive, "floor": full,
+                    "floor_what": "-batch, all entries"})
+    tmp = tempfile.mkdtemp(prefix="bench-peers-")
+    ns = fresh_ns()
+    ns_core = fresh_ns()
+    try:
+        play = os.path.join(tmp, "peers.yml")
+        with open(play, "w", encoding="utf-8") as fh:
+            fh.write(PLAY)
+        cases = [("converge", peers, full), ("no-op", peers, full), ("one peer changed", changed, one_changed),
+                 ("one peer removed", removed, one_removed)]
+        for label, wanted, floor_s in cases:
+            varfile = fleet.write_json(tmp, "vars.json", {"bench_peers": wanted,
+                                                         "bench_rule_subnets": rule_subnets(overlays)})
+            ran = fleet.playbook(play, "-e", f"@{varfile}", netns=ns)
+            alone = fleet.python(os.path.abspath(__file__), "core", varfile, netns=ns_core)
+            target = {"converge": 2.0, "no-op": 1.0}.get(label)
+            out.append({"what": what, "case": f"task, {label}", "ours": ran.task("peers"), "run": ran.wall,
+                        "mem": ran.maxrss_mb, "floor": floor_s,
+                        "floor_what": "-batch, all entries" if floor_s is full else "-batch, changed entries",
+                        "target": target})
+            out.append({"what": what, "case": f"core alone, {label}", "ours": alone.tasks["core"], "run": alone.wall,
+                        "mem": alone.maxrss_mb, "floor": floor_s,
+                        "floor_what": "-batch, all entries" if floor_s is full else "-batch, changed entries"})
+        # what any overlay_peers task costs: one peer, no change
+        varfile = fleet.write_json(tmp, "vars.json", {"bench_peers": peers[:1],
+                                                     "bench_rule_subnets": rule_subnets(overlays)})
+        fleet.playbook(play, "-e", f"@{varfile}", netns=ns)
+        ran = fleet.playbook(play, "-e", f"@{varfile}", netns=ns)
+        out.append({"what": what, "case": "task, 1 peer, no-op (a task's fixed cost)", "ours": ran.task("peers"),
+                    "run": ran.wall, "mem": ran.maxrss_mb})
+    finally:
+        run("ip", "netns", "del", ns)
+        run("ip", "netns", "del", ns_core)
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
-def timed(fn: Callable[[], Any]) -> Any:
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("args", nargs="*", help="core VARFILE: one core run in this namespace")
     parser.add_argument("--peers", type=int, default=5000)
     parser.add_argument("--overlays", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.args[:1] == ["core"]:
+        print(json.dumps(core(args.args[1])))
+        return 0
     if os.geteuid() != 0:
         print("bench_peers: run as root (network namespaces)", file=sys.stderr)
         return 2
-    peers = make_peers(args.peers, args.overlays)
-    floors = [floor(peers, args.overlays) for _ in range(args.repeat)]
-    design_floor = min(floor(peers, args.overlays, table42=False) for _ in range(args.repeat))
-    runs = [ours(peers, args.overlays) for _ in range(args.repeat)]
-    best = {k: min(r[k] for r in runs) for k in runs[0] if not k.startswith("_")}
-    fl = min(floors)
-    entries = args.peers * (2 + args.overlays + 1)
-    print(f"pyroute2 {pyroute2.__version__}, python {sys.version.split()[0]}, kernel {os.uname().release}")
-    print(
-        f"{args.peers} peers x {args.overlays} overlays: {entries} entries "
-        f"({args.peers} neighbours, {args.peers} fdb, {args.peers * args.overlays} routes, "
-        f"{args.peers} table-42 routes) + {args.overlays} rules; best of {args.repeat}"
-    )
-    print(f"  {'ip -batch + bridge -batch (floor)':40s} {fl:7.3f} s")
-    print(f"  {'  the same without table 42 and rules':40s} {design_floor:7.3f} s   (DESIGN.md's set)")
-    for key, value in best.items():
-        print(f"  {'ours: ' + key:40s} {value:7.3f} s   {value / fl:5.2f}x floor")
-    print(f"  churn counts: {runs[0]['_counts']['churn']}")
+    for row in rows(args.peers, args.overlays):
+        print(json.dumps(row))
     return 0
 
 

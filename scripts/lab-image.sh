@@ -69,7 +69,7 @@ mkdir -p "$BUILD/debs"
 ROOTFS=$(mktemp -d "$BUILD/rootfs.XXXXXX")
 cleanup() {
   for m in proc sys dev/pts dev; do
-    mountpoint -q "$ROOTFS/$m" 2>/dev/null && umount -l "$ROOTFS/$m" || true
+    if mountpoint -q "$ROOTFS/$m" 2>/dev/null; then umount -l "$ROOTFS/$m" || true; fi
   done
   rm -rf --one-file-system "$ROOTFS"
 }

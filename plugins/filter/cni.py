@@ -15,88 +15,13 @@ unit tests call.
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
----
-name: overlay_cni_config
-short_description: The CNI config of an overlay's Mesos half
-version_added: 0.1.0
-author: mesos.overlay developers (@mesos-overlay)
-description:
-  - Builds the CNI network config the Mesos containerizer reads from
-    C(overlay_cni_dir)/C(<name>.conf) for one overlay of one agent, as the DC/OS overlay
-    agent module wrote it. Render it with C(to_nice_json).
-  - V(port-mapper) gives the C(mesos-cni-port-mapper) config delegating to the C(bridge)
-    plugin (bridge C(m-<name>), iptables chain C(M-<NAME>)), which needs Mesos' port-mapper
-    plugin on the agent.
-  - V(bridge) gives the delegate alone, with C(cniVersion) and C(name), that is the plain CNI
-    C(bridge) plugin, for agents without the port-mapper.
-  - IP addresses come from C(host-local) IPAM over the agent's Mesos half. With an IPv6
-    Mesos half, IPAM uses C(ranges) with both halves and a default route for each family.
-  - "Other filters of this file, documented in C(docs/agent.md):
-    C(overlay_docker_network(allocation, name, mtu=1420)) gives the options of
-    M(community.docker.docker_network) for the Docker half;
-    C(overlay_docker_conflict(existing, wanted)) says why an existing Docker network
-    (the C(network) of M(community.docker.docker_network_info)) conflicts, or an empty string;
-    C(overlay_docker_plan(overlays, info_results, ours, mtu)) does both for every overlay."
-options:
-  _input:
-    description: The agent's allocation of this overlay (C(overlay_allocation.overlays[name])).
-    type: dict
-    required: true
-  name:
-    description: The overlay's name.
-    type: str
-    required: true
-  plugin:
-    description: The config's format.
-    type: str
-    choices: [port-mapper, bridge]
-    default: port-mapper
-  mtu:
-    description: The MTU of the containers' interfaces.
-    type: int
-    default: 1420
-  data_dir:
-    description: The C(dataDir) of the C(host-local) IPAM plugin.
-    type: str
-    default: /var/run/mesos/cni/networks
-  cni_version:
-    description:
-      - The C(cniVersion) of the V(bridge) format. Only the versions whose result has the
-        C(ip4)/C(ip6) shape that Mesos reads are accepted (a 0.3+ result gives a Mesos task
-        no address).
-    type: str
-    choices: [0.1.0, 0.2.0]
-    default: 0.2.0
-"""
-
-EXAMPLES = r"""
-- name: Write the CNI config of every overlay
-  ansible.builtin.copy:
-    dest: "/var/lib/mesos/cni/{{ item.key }}.conf"
-    content: "{{ item.value | mesos.overlay.overlay_cni_config(item.key) | to_nice_json }}\n"
-    mode: "0644"
-  loop: "{{ overlay_allocation.overlays | dict2items }}"
-
-# {"name": "dcos", "type": "mesos-cni-port-mapper", "excludeDevices": ["m-dcos"],
-#  "chain": "M-DCOS", "delegate": {"type": "bridge", "bridge": "m-dcos", "isGateway": true,
-#  "ipMasq": false, "hairpinMode": true, "mtu": 1420, "ipam": {"type": "host-local",
-#  "dataDir": "/var/run/mesos/cni/networks", "subnet": "9.0.3.0/25",
-#  "routes": [{"dst": "0.0.0.0/0"}]}}}
-"""
-
-RETURN = r"""
-_value:
-  description: The CNI config as a dict.
-  type: dict
-"""
-
 import ipaddress
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
 
 PLUGINS = ("port-mapper", "bridge")
+NETGROUPS_PLUGIN = "mesos-overlay-netgroups"
 # The cniVersions whose result Mesos's spec.proto reads (ip4/ip6); the port-mapper's
 # delegate has none, which the plugins read as 0.1.0.
 MESOS_CNI_VERSIONS = ("0.1.0", "0.2.0")
@@ -117,8 +42,9 @@ def _net(value: Any, field: str) -> Optional[str]:
 
 
 def cni_config(allocation: Dict[str, Any], name: str, plugin: str = "port-mapper", mtu: int = 1420,
-               data_dir: str = "/var/run/mesos/cni/networks", cni_version: str = "0.2.0") -> Dict[str, Any]:
-    """The CNI config of the Mesos half of ``name`` (see the module DOCUMENTATION)."""
+               data_dir: str = "/var/run/mesos/cni/networks", cni_version: str = "0.2.0",
+               netgroups: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """The CNI config of the Mesos half of ``name`` (see overlay_cni_config.yml)."""
     if plugin not in PLUGINS:
         raise ValueError(f"plugin: {plugin!r} is not one of {', '.join(PLUGINS)}")
     if str(cni_version) not in MESOS_CNI_VERSIONS:
@@ -151,8 +77,16 @@ def cni_config(allocation: Dict[str, Any], name: str, plugin: str = "port-mapper
         "mtu": mtu,
         "ipam": ipam,
     }
+    if netgroups is not None and not isinstance(netgroups, dict):
+        raise ValueError(f"netgroups: {netgroups!r} is not a mapping of netgroup to ipset")
     if plugin == "bridge":
-        return dict({"cniVersion": str(cni_version), "name": name}, **bridge)
+        bridge = dict({"cniVersion": str(cni_version), "name": name}, **bridge)
+        if not netgroups:
+            return bridge
+        return {"cniVersion": str(cni_version), "name": name, "type": NETGROUPS_PLUGIN,
+                "netgroups": dict(netgroups), "delegate": bridge}
+    if netgroups:
+        bridge = {"type": NETGROUPS_PLUGIN, "netgroups": dict(netgroups), "delegate": bridge}
     return {
         "name": name,
         "type": "mesos-cni-port-mapper",
@@ -190,14 +124,8 @@ def _norm(value: Any) -> str:
         return str(value)
 
 
-def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) -> str:
-    """Why the existing network (``docker network inspect`` output) is not ``wanted``; '' if it is.
-
-    Options of the existing network that ``wanted`` does not set are ignored: they do
-    not stop the overlay from working and ``docker_network`` leaves them alone.
-    """
-    if not existing:
-        return ""
+def _differences(existing: Dict[str, Any], wanted: Dict[str, Any]) -> List[str]:
+    """What of ``wanted`` the existing network (``docker network inspect``) lacks."""
     problems: List[str] = []
     driver = existing.get("Driver")
     if driver != wanted["driver"]:
@@ -212,18 +140,47 @@ def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) 
     want = sorted(_norm(c["subnet"]) for c in wanted["ipam_config"])
     if have != want:
         problems.append(f"subnets {', '.join(have) or 'none'} (want {', '.join(want)})")
+    return problems
+
+
+def docker_conflict(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) -> str:
+    """Why the existing network (``docker network inspect`` output) is not ``wanted``; '' if it is.
+
+    Options of the existing network that ``wanted`` does not set are ignored: they do
+    not stop the overlay from working and ``docker_network`` leaves them alone.
+    """
+    problems = _differences(existing, wanted) if existing else []
     if not problems:
         return ""
     return (f"docker network {wanted['name']!r} exists and was not made by mesos.overlay: "
             + "; ".join(problems) + "; left alone (remove or rename it, then re-run)")
 
 
-def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 1420) -> List[Dict[str, Any]]:
+def docker_recreate(existing: Optional[Dict[str, Any]], wanted: Dict[str, Any]) -> str:
+    """Why recreating our own network would disturb containers; '' if it would not.
+
+    ``docker_network`` recreates a network whose subnets or options change (adding
+    IPv6 to an overlay does), disconnecting every container on it.
+    """
+    problems = _differences(existing, wanted) if existing else []
+    containers = sorted(str((c or {}).get("Name") or cid)[:63]
+                        for cid, c in ((existing or {}).get("Containers") or {}).items())
+    if not problems or not containers:
+        return ""
+    return (f"docker network {wanted['name']!r} would be recreated ({'; '.join(problems)}) with"
+            f" {len(containers)} container(s) on it: {', '.join(containers)}; refused, they would"
+            " be disconnected. Stop them or move them to another network, or set"
+            " overlay_docker_recreate: true to recreate it anyway")
+
+
+def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 1420,
+                allow_recreate: bool = False) -> List[Dict[str, Any]]:
     """Per overlay: the wanted network and why an existing one conflicts ('' if none).
 
     ``info`` is the registered loop result of ``community.docker.docker_network_info``
     over the overlay names. A network recorded in ``ours`` (made by an earlier run) is
-    never a conflict: ``docker_network`` recreates it with the wanted options.
+    not a foreign network: ``docker_network`` recreates it with the wanted options,
+    unless containers are on it and ``allow_recreate`` is false (then it conflicts).
     """
     existing: Dict[str, Any] = {}
     for item in (info or {}).get("results", []) if isinstance(info, dict) else []:
@@ -233,7 +190,12 @@ def docker_plan(overlays: Dict[str, Any], info: Any, ours: Any = (), mtu: int = 
     plan = []
     for name in sorted(overlays or {}):
         wanted = docker_network(overlays[name], name, mtu)
-        conflict = "" if name in ours else docker_conflict(existing.get(name), wanted)
+        if name not in ours:
+            conflict = docker_conflict(existing.get(name), wanted)
+        elif not allow_recreate:
+            conflict = docker_recreate(existing.get(name), wanted)
+        else:
+            conflict = ""
         plan.append({"name": name, "network": wanted, "conflict": conflict, "exists": name in existing})
     return plan
 

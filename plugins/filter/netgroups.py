@@ -57,6 +57,7 @@ def netgroup_networks(allocation: Dict[str, Any], mtu: int = 1420) -> List[Dict[
                 "name": docker_network_name(overlay, group),
                 "overlay": overlay,
                 "netgroup": group,
+                "bridge": docker_bridge(overlay, group),
                 "driver": "bridge",
                 "driver_options": {
                     "com.docker.network.bridge.name": docker_bridge(overlay, group),
@@ -74,9 +75,38 @@ def netgroup_sets(netgroups: Dict[str, Any]) -> Dict[str, str]:
     return {name: set_name(name) for name in sorted(netgroups or {})}
 
 
+def _failures(label: str, result: Any) -> List[str]:
+    """The failure messages of a registered result (a loop's items named by their item)."""
+    if not isinstance(result, dict) or result.get("skipped"):
+        return []
+    out = []
+    if result.get("failed") and not result.get("results"):
+        out.append(f"{label}: {str(result.get('msg') or 'failed').strip()}")
+    for item in result.get("results") or []:
+        if isinstance(item, dict) and item.get("failed"):
+            name = item.get("item")
+            name = name.get("name") if isinstance(name, dict) else name
+            out.append(f"{label} {name}: {str(item.get('msg') or 'failed').strip()}")
+    return out
+
+
+def netgroup_state(results: Dict[str, Any], foreign: Any = (), failure: Any = None) -> Dict[str, str]:
+    """A node's netgroup status from the role's registered results."""
+    errors = [f"node: {failure}"] if failure else []
+    for label in sorted(results or {}):
+        errors += _failures(label, results[label])
+    for name in foreign or ():
+        errors.append(f"docker: docker network {name!r} exists and was not made by mesos.overlay; left alone"
+                      " (remove or rename it, then re-run)")
+    if errors:
+        return {"status": "STATUS_FAILED", "error": "; ".join(errors)}
+    return {"status": "STATUS_OK"}
+
+
 overlay_netgroup_policy = as_filter(netgroup_policy, "overlay_netgroup_policy")
 overlay_netgroup_networks = as_filter(netgroup_networks, "overlay_netgroup_networks")
 overlay_netgroup_sets = as_filter(netgroup_sets, "overlay_netgroup_sets")
+overlay_netgroup_state = as_filter(netgroup_state, "overlay_netgroup_state")
 
 
 class FilterModule:
@@ -87,4 +117,5 @@ class FilterModule:
             "overlay_netgroup_policy": overlay_netgroup_policy,
             "overlay_netgroup_networks": overlay_netgroup_networks,
             "overlay_netgroup_sets": overlay_netgroup_sets,
+            "overlay_netgroup_state": overlay_netgroup_state,
         }

@@ -35,7 +35,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: The record, as M(mesos.overlay.overlay_node_record) built it.
+  description: The record, as P(mesos.overlay.overlay_node_record#filter) built it.
   type: dict
 """
 

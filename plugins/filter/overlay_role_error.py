@@ -44,28 +44,7 @@ _value:
   type: str
 """
 
-import re
-from typing import Any, Mapping
-
-from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
-
-# The top-level fields of the overlay configuration (config.parse_network).
-CONFIG_FIELDS = ("vtep_subnet", "vtep_subnet6", "vtep_mac_oui", "vtep_mtu", "overlays", "netgroups", "network")
-_HEAD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def role_error(msg: Any, names: Mapping[str, Any]) -> str:
-    """``msg`` with its leading module option replaced by ``names[option]``."""
-    msg = str(msg or "")
-    head = _HEAD.match(msg)
-    word = head.group(0) if head else ""
-    if word and word != "_config" and word in names:
-        return str(names[word]) + msg[len(word):]
-    if word in CONFIG_FIELDS and names.get("_config"):
-        prefix = str(names["_config"])
-        return prefix + ("" if prefix.endswith(".") else " ") + msg
-    return msg
-
+from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter, role_error
 
 overlay_role_error = as_filter(role_error, "overlay_role_error")
 

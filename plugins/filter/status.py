@@ -18,60 +18,6 @@ unit tests call.
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
----
-name: overlay_state_view
-short_description: The DC/OS C(/overlay-master/state) view of the overlays
-version_added: 0.1.0
-author: mesos.overlay developers (@mesos-overlay)
-description:
-  - Builds the JSON the DC/OS overlay master module served at C(/overlay-master/state) -
-    C({network, agents}), where C(network) is the overlay configuration and each agent,
-    keyed by its underlay C(ip), lists per overlay its C(info), C(subnet), the Mesos and
-    Docker bridges with their halves, the VXLAN backend and the C(state)
-    (C(status) and C(error)).
-  - IPv6 keys (C(vtep_subnet6), C(subnet6), C(ip6), C(vtep_ip6)) appear beside their
-    IPv4 twins when set; keys whose value is unset are left out, as the original did.
-  - An agent that never reported (no local fact) shows C(STATUS_CONFIGURING).
-  - "Other filters of this file, documented in C(docs/agent.md): C(overlay_status_table),
-    C(overlay_capacity), C(overlay_capacity_table), C(overlay_status_now), C(overlay_status_summary)."
-options:
-  _input:
-    description: C(overlay_network_config), as published by the master role.
-    type: dict
-    required: true
-  allocations:
-    description: C(overlay_allocations), as published by the master role.
-    type: dict
-    required: true
-  facts:
-    description:
-      - The local fact C(mesos_overlay) of every node, keyed by inventory name.
-        A node without one may be missing or map to C(null).
-    type: dict
-    default: {}
-  vni:
-    description: The VXLAN VNI.
-    type: int
-    default: 1024
-  vtep_name:
-    description: The VXLAN device.
-    type: str
-    default: vtep1024
-"""
-
-EXAMPLES = r"""
-- name: The state view
-  ansible.builtin.debug:
-    msg: "{{ overlay_network_config | mesos.overlay.overlay_state_view(overlay_allocations, facts) | to_nice_json }}"
-"""
-
-RETURN = r"""
-_value:
-  description: C({network, agents}) as the original master served it.
-  type: dict
-"""
-
 import ipaddress
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -80,7 +26,6 @@ from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import C
 from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import state as _state
 
 HINT = " (are these the facts published by the master role?)"
-
 
 
 def _set(target: Dict[str, Any], key: str, value: Any) -> None:
@@ -160,7 +105,10 @@ def state_view(config: Mapping[str, Any], allocations: Mapping[str, Any],
             entry["backend"] = {"vxlan": vxlan}
             entry["state"] = overlay_state(facts.get(node), name)
             overlays.append(entry)
-        agents.append({"ip": alloc.get("ip"), "overlays": overlays})
+        agent: Dict[str, Any] = {"ip": alloc.get("ip"), "overlays": overlays}
+        if isinstance(fact.get("netgroups"), Mapping):
+            agent["netgroups"] = dict(fact["netgroups"])
+        agents.append(agent)
     return {"network": network_view(config), "agents": agents}
 
 
@@ -200,7 +148,8 @@ def _peers_problem(peers: Any) -> Optional[str]:
 
 
 def status_now(record: Optional[Mapping[str, Any]], vtep: Any = None, peers: Any = None, cni: Any = None,
-               vtep_name: str = "vtep1024", error: Optional[str] = None) -> Dict[str, Any]:
+               vtep_name: str = "vtep1024", error: Optional[str] = None,
+               netgroups: Any = None) -> Dict[str, Any]:
     """A node's record as it is now: what the last run recorded, failed where the node
     no longer has what it should.
 
@@ -239,6 +188,25 @@ def status_now(record: Optional[Mapping[str, Any]], vtep: Any = None, peers: Any
             entry["state"] = _state(FAILED, "; ".join(errors + [f"now: {f}" for f in faults]))
         overlays[name] = entry
     out["overlays"] = overlays
+    if isinstance(record.get("netgroups"), Mapping):
+        out["netgroups"] = _netgroups_now(record["netgroups"], node_faults, netgroups)
+    return out
+
+
+def _netgroups_now(entry: Mapping[str, Any], node_faults: List[str], rules: Any) -> Dict[str, Any]:
+    """The node's netgroup record, failed when its VTEP, peers or rules (``overlay_netgroups``
+    run in check mode) are not as they should be now."""
+    faults = list(node_faults)
+    if isinstance(rules, Mapping) and not rules.get("skipped"):
+        if rules.get("failed"):
+            faults.append(f"netgroup rules: cannot be checked: {str(rules.get('msg') or 'failed').strip()}")
+        elif rules.get("changed"):
+            faults.append("netgroup rules or sets are missing or differ")
+    out = dict(entry)
+    if faults:
+        before = entry.get("state") or {}
+        errors = [before["error"]] if before.get("status") == FAILED and before.get("error") else []
+        out["state"] = _state(FAILED, "; ".join(errors + [f"now: {f}" for f in faults]))
     return out
 
 

@@ -6,7 +6,8 @@ calls.
 
 A module's ``main()`` is its argument spec and ``run_module(module, run)``;
 ``run`` is the core's entry for that module (``allocate.run_allocate``,
-``netlink.vtep.run_vtep``, ``netlink.peers.run_peers``, ``nat.run_nat``): it
+``netlink.vtep.run_vtep``, ``netlink.peers.run_peers``, ``nat.run_nat``,
+``netgroups.run_netgroups``, ``ovn.topology.run_topology``): it
 reads what is there (have), builds what is asked (want), plans the
 difference, applies it unless in check mode, and returns the result
 (the plan included).  The core's errors become ``fail_json`` here, and only

@@ -491,15 +491,22 @@ def reconcile(run: Runner, spec: NatSpec, present: bool = True, check: bool = Fa
     return result
 
 
+def command_runner(module: Any) -> Runner:
+    """The module's way to run ``ipset``/``iptables-*`` (found in the sbin
+    directories, stdin from ``data``, never failing by itself)."""
+
+    def run(argv: List[str], data: Optional[str] = None) -> Tuple[int, str, str]:
+        binary = module.get_bin_path(argv[0], required=True, opt_dirs=["/usr/sbin", "/sbin"])
+        return module.run_command([binary] + argv[1:], data=data, binary_data=False, check_rc=False)
+
+    return run
+
+
 def run_nat(module: Any) -> Dict[str, Any]:
     """The ``overlay_nat`` module: check the input, reconcile (nothing
     written in check mode), return the commands (the plan)."""
     p = module.params
-
-    def run(argv, data=None):
-        binary = module.get_bin_path(argv[0], required=True, opt_dirs=["/usr/sbin", "/sbin"])
-        return module.run_command([binary] + argv[1:], data=data, binary_data=False, check_rc=False)
-
+    run = command_runner(module)
     spec = make_spec(p["overlays"], vtep=p["vtep"], mesos_bridge=p["mesos_bridge"],
                      docker_bridge=p["docker_bridge"], ipset=p["ipset"], chain=p["chain"],
                      comment=p["comment"], extra_bridges=p["extra_bridges"])

@@ -44,7 +44,7 @@ import ipaddress
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.mesos.overlay.plugins.module_utils.nat import (
     NatError,
@@ -54,6 +54,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.nat import (
     Tools,
     _is_ours,
     _run,
+    command_runner,
     parse_iptables_save,
     render,
     tools_for,
@@ -160,7 +161,7 @@ def make_spec(netgroups: Dict[str, int], docker_blocks: Optional[Dict[str, Seque
     addrs = []
     for i, a in enumerate(nodes or ()):
         try:
-            addrs.append(str(ipaddress.IPv4Address(str(a).split("/")[0])))
+            addrs.append(str(ipaddress.IPv4Address(str(a).split("/", maxsplit=1)[0])))
         except ValueError:
             raise NetgroupError(f"nodes[{i}]: {a!r} is not an IPv4 address") from None
     return Spec(tuple(groups), iso, tuple(sorted(set(addrs), key=ipaddress.IPv4Address)), vtep)
@@ -175,7 +176,11 @@ def _hex(value: int) -> str:
 
 
 def chain_rules(spec: Spec) -> Dict[Tuple[str, str], List[Rule]]:
-    """The full content of our three chains, as iptables-save prints them back."""
+    """The full content of our chains, as iptables-save prints them back.
+
+    The mangle chains (marking and masks) only with netgroups; the filter chain
+    whenever there is a netgroup or an isolated overlay.
+    """
     mark: List[Rule] = [("-i", spec.vtep) + _c() + ("-j", "MARK", "--set-xmark", f"0x0/{_hex(0xFFFFFFFF & ~OWN_MASK)}")]
     for g in spec.groups:
         mark.append(("!", "-i", spec.vtep, "-m", "set", "--match-set", g.set, "src") + _c(g.name)
@@ -192,7 +197,10 @@ def chain_rules(spec: Spec) -> Dict[Tuple[str, str], List[Rule]]:
                     + _c(g.name) + ("-j", "RETURN"))
     for g in spec.groups:
         filt.append(("-m", "set", "--match-set", g.set, "dst") + _c(g.name) + ("-j", "DROP"))
-    return {("mangle", MARK_CHAIN): mark, ("mangle", OUT_CHAIN): out, ("filter", CHAIN): filt}
+    chains = {("filter", CHAIN): filt}
+    if spec.groups:
+        chains.update({("mangle", MARK_CHAIN): mark, ("mangle", OUT_CHAIN): out})
+    return chains
 
 
 # where each chain of ours is jumped from
@@ -365,21 +373,21 @@ def plan(spec: Spec, tables: Tables, sets: Dict[str, IpSet], present: bool = Tru
             lines[table].extend(f"-A {chain} {render(r)}" for r in rules)
     for (table, chain), first in jump_have.items():
         target = _target(table, chain)
+        wanted = (table, target) in want_chains
         ours = [r for r in tables.rules(table, chain) if _is_ours(r, COMMENT)]
-        keep = want and first and len(ours) == 1
-        if not keep:
+        if not (wanted and first and len(ours) == 1):
             lines[table].extend(f"-D {chain} {render(r)}" for r in ours)
-            if want:
+            if wanted:
                 lines[table].append(f"-I {chain} 1 {render(jump_rule(target))}")
-    if not want:
-        for (table, chain), rules in own_have.items():
-            if rules is not None:
-                lines[table] += [f"-F {chain}", f"-X {chain}"]
+    for (table, chain), rules in own_have.items():
+        if rules is not None and (table, chain) not in want_chains:
+            lines[table] += [f"-F {chain}", f"-X {chain}"]
     result.iptables = {t: ls for t, ls in lines.items() if ls}
 
     if want:
         after_sets = {n: IpSet(n, ("hash:net",), dict(e)) for n, e in want_sets.items()}
-        result.after = _describe(after_sets, dict(want_chains), {k: True for k in jump_have})
+        result.after = _describe(after_sets, dict(want_chains),
+                                 {k: (k[0], _target(*k)) in want_chains for k in jump_have})
     return result
 
 
@@ -413,7 +421,30 @@ def reconcile(run: Runner, spec: Spec, present: bool = True, check: bool = False
     return result
 
 
+def run_netgroups(module: Any) -> Dict[str, Any]:
+    """The ``overlay_netgroups`` module: check the input, reconcile (nothing
+    written in check mode), return the commands (the plan)."""
+    p = module.params
+    ids = {}
+    for name, value in (p["netgroups"] or {}).items():
+        try:
+            ids[name] = int(value)
+        except (TypeError, ValueError):
+            raise NetgroupError(f"netgroups.{name}: {value!r} is not a policy ID") from None
+    spec = make_spec(ids, p["docker_blocks"], isolated=p["isolated"], nodes=p["nodes"], vtep=p["vtep"])
+    result = reconcile(command_runner(module), spec, present=p["state"] == "present", check=module.check_mode,
+                       backend=p["backend"])
+    out = dict(
+        changed=result.changed,
+        commands=dict(ipset=result.ipset_pre + result.ipset_post,
+                      iptables=result.iptables_script().splitlines()),
+    )
+    if module._diff:
+        out["diff"] = dict(before="\n".join(result.before) + "\n", after="\n".join(result.after) + "\n")
+    return out
+
+
 __all__ = [
-    "NetgroupError", "Spec", "Group", "make_spec", "plan", "reconcile", "set_name",
+    "NetgroupError", "Spec", "Group", "make_spec", "plan", "reconcile", "run_netgroups", "set_name",
     "docker_bridge", "docker_network_name", "OWN_MASK",
 ]

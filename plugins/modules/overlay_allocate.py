@@ -34,7 +34,10 @@ attributes:
     description: Computes and returns the allocations; writes nothing.
   diff_mode:
     support: full
-    description: Shows the nodes whose allocation is added, changed or released.
+    description:
+      - Shows the state file's change by node and overlay - what is allocated, changed and
+        released, each value beside its own old value - and the configuration's change,
+        overlays matched by name, under the state file's name.
   idempotent:
     support: full
     description: A second run with the same input changes nothing and leaves the state file untouched.
@@ -60,30 +63,78 @@ options:
   agents:
     description:
       - The nodes to allocate for, in order; new nodes are allocated in this order.
-      - Masters and agents alike; C(role) is recorded for the agent role (masters
-        get a VTEP and subnets, but no bridges).
+      - Each is C({name, ip, role}) - C(name), the node's name (the inventory hostname;
+        allocations are keyed by it); C(ip), its underlay IPv4 address (two nodes with
+        one IP are an error); C(role), C(agent) (the default) or C(master) (masters get
+        a VTEP and subnets, but no bridges).
+      - The elements are checked once, by the module itself, with errors naming the
+        element and the field (C(agents[3].ip)); at thousands of nodes Ansible's own
+        per-element checks would cost more than the allocation.
     type: list
     elements: dict
     default: []
-    suboptions:
-      name:
-        description: The node's name (the inventory hostname). Allocations are keyed by it.
-        type: str
-        required: true
-      ip:
-        description: The node's underlay IPv4 address. Two nodes with one IP are an error.
-        type: str
-        required: true
-      role:
-        description: C(agent) or C(master).
-        type: str
-        choices: [agent, master]
-        default: agent
   state_file:
     description:
       - Path of the JSON state file on the controller. Its directory is created when missing.
+      - Required with O(state_backend=file).
     type: path
-    required: true
+  state_backend:
+    description:
+      - Where the allocation document lives. V(file) is O(state_file), written under a lock.
+        V(zookeeper) is the znode O(zookeeper_path) of the ensemble O(zookeeper_hosts), written
+        only if nobody wrote it since it was read (compare-and-set); a lost race re-reads,
+        recomputes and retries, up to 8 times, then fails saying so.
+      - Both hold the same document byte for byte, so a cluster moves between them with
+        O(import_state) without an address moving.
+    type: str
+    choices: [file, zookeeper]
+    default: file
+  zookeeper_hosts:
+    description:
+      - The ZooKeeper ensemble, C(host:port) entries (a list or one comma-separated string).
+        The Mesos masters' ensemble will do. Required with O(state_backend=zookeeper).
+    type: list
+    elements: str
+    default: []
+  zookeeper_path:
+    description: The znode that holds the document; missing parents are created.
+    type: str
+    default: /mesos-overlay/state
+  zookeeper_timeout:
+    description: Seconds to wait for a ZooKeeper session (and the session timeout).
+    type: float
+    default: 10.0
+  import_state:
+    description:
+      - Allocations that already exist, seeded into the state exactly as they are before
+        anything is allocated, so converging changes no address. Either a dump of the DC/OS
+        overlay master's C(/overlay-master/state) (C({network, agents}); each agent is
+        matched to the node of O(agents) with its underlay C(ip)), or a state document of
+        this collection (another store's, by node name).
+      - A dict, or a path on the controller to the JSON.
+      - Refused with the reason, and nothing written, when it conflicts with the
+        configuration (another C(vtep_subnet), an address outside its pool, an overlay the
+        configuration lacks, a MAC that is not the VTEP address's), with the stored state
+        (a node holding something else there, an address held by another node) or with
+        itself, or when a dump's agent is not a node of O(agents).
+      - Importing what is already stored changes nothing, so it may stay set.
+    type: raw
+  node_records:
+    description:
+      - What each node holds, keyed by node name - the agent role's local fact
+        C(mesos_overlay) (C(vtep.ip), C(vtep.ip6), C(vtep.mac), C(overlays.NAME.subnet),
+        C(overlays.NAME.subnet6)).
+      - A node whose allocation would differ from its record fails the run before
+        anything is written, naming the node, what it holds and what it would get.
+    type: dict
+    default: {}
+  recover:
+    description:
+      - Seed the state from O(node_records) before allocating, as O(import_state) does
+        (refusing conflicts such as two nodes claiming one address). Rebuilds a lost state;
+        with an intact one it changes nothing.
+    type: bool
+    default: false
   prune:
     description:
       - Release every node that is not listed in O(agents).
@@ -98,6 +149,7 @@ options:
 notes:
   - "Runs on the controller (use C(delegate_to: localhost) and C(run_once: true)), where
     the state file lives."
+  - O(state_backend=zookeeper) needs the Python package C(kazoo) on the controller.
 seealso:
   - module: mesos.overlay.overlay_vtep
   - module: mesos.overlay.overlay_peers
@@ -121,17 +173,47 @@ EXAMPLES = r"""
   run_once: true
   register: overlay
 
-- name: Read the configuration the Mesos master modules used
+- name: Read the configuration the Mesos master modules used (their --modules JSON)
   mesos.overlay.overlay_allocate:
     network_file: /opt/mesosphere/etc/master_modules.json
-    agents: "{{ nodes }}"
+    agents:
+      - {name: m1, ip: 10.0.0.2, role: master}
+      - {name: a1, ip: 10.0.0.11}
     state_file: /var/lib/mesos-overlay/state.json
+  delegate_to: localhost
+  run_once: true
+
+- name: Keep the allocations in the Mesos masters' ZooKeeper
+  mesos.overlay.overlay_allocate:
+    network_file: /etc/mesos/overlay-config.json
+    agents:
+      - {name: a1, ip: 10.0.0.11}
+    state_backend: zookeeper
+    zookeeper_hosts: [10.0.0.2:2181, 10.0.0.3:2181, 10.0.0.4:2181]
+    zookeeper_path: /mesos-overlay/state
+  delegate_to: localhost
+  run_once: true
+
+# curl -s http://MASTER:5050/overlay-master/state > /etc/mesos/overlay-master-state.json
+- name: Take over a running DC/OS cluster, its configuration and allocations from the dump
+  mesos.overlay.overlay_allocate:
+    network_file: /etc/mesos/overlay-master-state.json
+    import_state: /etc/mesos/overlay-master-state.json
+    agents:
+      - {name: agent5, ip: 10.0.0.5}
+      - {name: agent6, ip: 10.0.0.6}
+      - {name: agent9, ip: 10.0.0.9}
+    state_file: /var/lib/mesos-overlay/dcos-state.json
+  delegate_to: localhost
+  run_once: true
 
 - name: Release two agents that left the cluster
   mesos.overlay.overlay_allocate:
-    network_file: files/overlay-config.json
-    remove: [agent7, agent9]
+    network_file: /etc/mesos/overlay-config.json
+    remove: [a2, a3]
     state_file: /var/lib/mesos-overlay/state.json
+  delegate_to: localhost
+  run_once: true
 """
 
 RETURN = r"""
@@ -184,10 +266,23 @@ updated:
   returned: success
   type: list
   elements: str
+seeded:
+  description: Nodes whose allocation was taken from O(import_state) or the records (O(recover)).
+  returned: success
+  type: list
+  elements: str
 state_file:
-  description: The state file used.
+  description: The state file used (null with the zookeeper backend).
   returned: success
   type: str
+state_store:
+  description: The store used, for messages - the file, or the ensemble and znode.
+  returned: success
+  type: str
+attempts:
+  description: Reads of the state this run needed (more than 1 - it lost a race and recomputed).
+  returned: success
+  type: int
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -201,21 +296,22 @@ def main():
         argument_spec=dict(
             network=dict(type="dict"),
             network_file=dict(type="path"),
-            agents=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    name=dict(type="str", required=True),
-                    ip=dict(type="str", required=True),
-                    role=dict(type="str", default="agent", choices=["agent", "master"]),
-                ),
-            ),
-            state_file=dict(type="path", required=True),
+            # each element is checked in the core, once (allocator.node_requests)
+            agents=dict(type="list", elements="dict", default=[]),
+            state_file=dict(type="path"),
+            state_backend=dict(type="str", default="file", choices=["file", "zookeeper"]),
+            zookeeper_hosts=dict(type="list", elements="str", default=[]),
+            zookeeper_path=dict(type="str", default="/mesos-overlay/state"),
+            zookeeper_timeout=dict(type="float", default=10.0),
             prune=dict(type="bool", default=False),
             remove=dict(type="list", elements="str", default=[]),
+            import_state=dict(type="raw"),
+            node_records=dict(type="dict", default={}),
+            recover=dict(type="bool", default=False),
         ),
         required_one_of=[("network", "network_file")],
+        required_if=[("state_backend", "file", ("state_file",)),
+                     ("state_backend", "zookeeper", ("zookeeper_hosts",))],
         supports_check_mode=True,
     )
     run_module(module, run_allocate)

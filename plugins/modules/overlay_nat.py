@@ -76,7 +76,7 @@ options:
     type: list
     elements: str
     default: []
-    version_added: 0.2.0
+    version_added: 0.1.0
   ipset:
     description: Name of the ipset.
     type: str
@@ -109,7 +109,7 @@ EXAMPLES = r"""
     overlays:
       - name: dcos
         subnet: 9.0.0.0/8
-      - name: dcos6
+      - name: vxlan-2
         subnet: 12.0.0.0/8
 
 - name: A master (no bridges, only the VTEP)

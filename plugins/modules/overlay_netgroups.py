@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: overlay_netgroups
 short_description: Netgroup isolation and isolated overlays on a node (ipsets and iptables)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Keeps, per netgroup, the ipset C(mo-ng-<netgroup>) (C(hash:net) with comments) of the
     node's own members; this module keeps the blocks of the node's docker networks of that
@@ -24,7 +24,7 @@ description:
     (M(mesos.overlay.overlay_vtep) O(mesos.overlay.overlay_vtep#module:gbp=true)) on every
     node, the mark travels in the VXLAN header.
   - In C(filter), a chain C(MESOS-OVERLAY-NG) jumped from C(FORWARD) and C(DOCKER-USER) as
-    their first rule (before the overlay's own accept rules): replies and connections from
+    their first rule (before the overlay's own accept rules) - replies and connections from
     O(nodes) pass; a new connection into an overlay of O(isolated) from outside it is dropped;
     a new connection to a member of a netgroup passes only when its mark carries that
     netgroup's policy ID. Destinations in no netgroup are not restricted.
@@ -122,8 +122,8 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mesos.overlay.plugins.module_utils.nat import NatError
-from ansible_collections.mesos.overlay.plugins.module_utils.netgroups import make_spec, reconcile
+from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
+from ansible_collections.mesos.overlay.plugins.module_utils.netgroups import run_netgroups
 
 
 def main():
@@ -139,33 +139,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
-
-    def run(argv, data=None):
-        binary = module.get_bin_path(argv[0], required=True, opt_dirs=["/usr/sbin", "/sbin"])
-        return module.run_command([binary] + argv[1:], data=data, binary_data=False, check_rc=False)
-
-    try:
-        ids = {}
-        for name, value in (p["netgroups"] or {}).items():
-            try:
-                ids[name] = int(value)
-            except (TypeError, ValueError):
-                module.fail_json(msg=f"netgroups.{name}: {value!r} is not a policy ID")
-        spec = make_spec(ids, p["docker_blocks"], isolated=p["isolated"], nodes=p["nodes"], vtep=p["vtep"])
-        result = reconcile(run, spec, present=p["state"] == "present", check=module.check_mode,
-                           backend=p["backend"])
-    except NatError as exc:
-        module.fail_json(msg=str(exc))
-
-    out = dict(
-        changed=result.changed,
-        commands=dict(ipset=result.ipset_pre + result.ipset_post,
-                      iptables=result.iptables_script().splitlines()),
-    )
-    if module._diff:
-        out["diff"] = dict(before="\n".join(result.before) + "\n", after="\n".join(result.after) + "\n")
-    module.exit_json(**out)
+    run_module(module, run_netgroups)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ description:
     device what dcos-net kept there - a permanent neighbour entry VTEP IP to VTEP
     MAC; a permanent FDB entry VTEP MAC to the peer's underlay IP; a route to each
     of the peer's overlay subnets via its VTEP IP; the same neighbour entry and
-    routes for IPv6 when the peer has O(peers[].vtep_ip6) and O(peers[].subnets6) - and
+    routes for IPv6 when the peer has C(vtep_ip6) and C(subnets6) - and
     the policy routing - C(ip rule from <overlay subnet> lookup 42) for each of
     O(rule_subnets), and in table O(table) a route to each peer's underlay IP via
     its VTEP IP.
@@ -53,39 +53,20 @@ options:
   peers:
     description:
       - The other nodes, as the C(mesos.overlay.overlay_peer_list) filter gives them.
+      - "Each is a dict: C(vtep_ip), the peer's VTEP IPv4 address, with or without its
+        prefix length (C(44.128.0.2/20) or C(44.128.0.2)); C(vtep_mac), its VTEP MAC;
+        C(agent_ip), its underlay IPv4 address (where its VXLAN packets go); C(subnets),
+        its overlay subnets (IPv4 CIDR), routed via its VTEP IP; C(vtep_ip6), its VTEP
+        IPv6 address; C(subnets6), its IPv6 overlay subnets, routed via C(vtep_ip6);
+        C(name), its inventory hostname, only used in messages. C(vtep_ip), C(vtep_mac)
+        and C(agent_ip) are required."
       - No two peers may share a VTEP IP, VTEP MAC, underlay IP or subnet.
+      - The elements are checked once, by the module itself, with errors naming the
+        element and the field (C(peers[3].vtep_mac)); at thousands of peers Ansible's own
+        per-element checks would cost more than programming them.
     type: list
     elements: dict
     default: []
-    suboptions:
-      name:
-        description: The peer's name (its inventory hostname); only used in messages.
-        type: str
-      vtep_ip:
-        description: The peer's VTEP IPv4 address, with or without its prefix length (C(44.128.0.2/20) or C(44.128.0.2)).
-        type: str
-        required: true
-      vtep_mac:
-        description: The peer's VTEP MAC.
-        type: str
-        required: true
-      agent_ip:
-        description: The peer's underlay IPv4 address (where its VXLAN packets go).
-        type: str
-        required: true
-      subnets:
-        description: The peer's overlay subnets (IPv4 CIDR), routed via its VTEP IP.
-        type: list
-        elements: str
-        default: []
-      vtep_ip6:
-        description: The peer's VTEP IPv6 address, with or without its prefix length.
-        type: str
-      subnets6:
-        description: The peer's IPv6 overlay subnets, routed via O(peers[].vtep_ip6).
-        type: list
-        elements: str
-        default: []
   rule_subnets:
     description:
       - The overlay subnets (the C(subnet) of each overlay, e.g. C(9.0.0.0/8)) whose
@@ -126,7 +107,7 @@ RETURN = r"""
 changes:
   description:
     - The changes made (or, in check mode, to be made), one line each, removals
-      first; at most 100 lines, then a line C(... and N more) (O(counts) has the totals).
+      first; at most 100 lines, then a line C(... and N more) (RV(counts) has the totals).
     - Each line names the entry as C(ip) shows it, e.g. C(add route 9.0.2.0/24 via 44.128.0.2 table main).
   returned: always
   type: list
@@ -172,20 +153,8 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             device=dict(type="str", default="vtep1024"),
-            peers=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    name=dict(type="str"),
-                    vtep_ip=dict(type="str", required=True),
-                    vtep_mac=dict(type="str", required=True),
-                    agent_ip=dict(type="str", required=True),
-                    subnets=dict(type="list", elements="str", default=[]),
-                    vtep_ip6=dict(type="str"),
-                    subnets6=dict(type="list", elements="str", default=[]),
-                ),
-            ),
+            # each element is checked in the core, once (netlink.inputs.parse_peers)
+            peers=dict(type="list", elements="dict", default=[]),
             rule_subnets=dict(type="list", elements="str", default=[]),
             table=dict(type="int", default=42),
             purge=dict(type="bool", default=True),

@@ -15,9 +15,11 @@ description:
     64000) as dcos-net made it - learning on, TTL and TOS inherited, no UDP
     checksum - with the node's VTEP MAC and address, its IPv6 address when given,
     its MTU when given, and up.
-  - A device whose kind, VNI, port, MAC, MTU or learning setting differ is deleted
+  - A device whose kind, VNI, port, MAC, MTU, learning or O(gbp) setting differ is deleted
     and created again; its neighbour, FDB and route entries go with it, so run
-    M(mesos.overlay.overlay_peers) after this module.
+    M(mesos.overlay.overlay_peers) after this module. No VXLAN attribute is ever
+    changed in place (the kernel cannot change C(gbp), and a C(gbp) device changed
+    in place was seen to drop every incoming GBP packet).
   - Addresses on the device other than O(address) and O(address6) are removed
     (IPv6 link-local addresses are left alone).
   - Talks netlink directly (pyroute2's message classes); works with pyroute2 0.7.2
@@ -70,6 +72,16 @@ options:
     description:
       - MTU of the device (at least 552). When not given, the MTU is left as it is.
     type: int
+  gbp:
+    description:
+      - VXLAN Group Based Policy (C(ip link add ... type vxlan ... gbp)) - the low 16 bits
+        of a packet's mark travel in the VXLAN header and become the mark on the
+        receiving node; what netgroup isolation (M(mesos.overlay.overlay_netgroups)) needs.
+      - A receiver without C(gbp) drops packets that carry a policy, so turn it on on
+        every node of the cluster before any node marks packets.
+    type: bool
+    default: false
+    version_added: 0.1.0
   state:
     description: Whether the device should exist.
     type: str
@@ -82,8 +94,8 @@ EXAMPLES = r"""
   mesos.overlay.overlay_vtep:
     mac: "{{ overlay_allocation.vtep_mac }}"
     address: "{{ overlay_allocation.vtep_ip }}"
-    address6: "{{ overlay_allocation.vtep_ip6 }}"
-    mtu: "{{ overlay_network_config.vtep_mtu }}"
+    address6: "{{ overlay_allocation.vtep_ip6 | default(omit, true) }}"
+    mtu: "{{ overlay_network_config.vtep_mtu | default(omit, true) }}"
 
 - name: Remove the VTEP
   mesos.overlay.overlay_vtep:
@@ -105,6 +117,7 @@ device:
     mtu: 1420
     up: true
     learning: true
+    gbp: false
     addresses: ["44.128.0.1/20"]
     addresses6: []
 recreated:
@@ -135,6 +148,7 @@ def main():
             address=dict(type="str"),
             address6=dict(type="str"),
             mtu=dict(type="int"),
+            gbp=dict(type="bool", default=False),
             state=dict(type="str", default="present", choices=["present", "absent"]),
         ),
         required_if=[("state", "present", ("mac", "address"))],

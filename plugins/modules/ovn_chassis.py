@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: ovn_chassis
 short_description: A node's Open vSwitch database as an OVN chassis needs it
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Sets the given keys of C(Open_vSwitch) C(external_ids) (C(system-id), C(ovn-remote),
     C(ovn-encap-type), C(ovn-encap-ip), C(ovn-bridge-datapath-type), C(ovn-bridge-mappings)),

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: ovn_chassis_record
 short_description: Remove the Southbound chassis records of removed nodes
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - A node whose C(ovn-controller) stopped cleanly removed its own C(Chassis) record; a node
     that could not be reached left it behind. This module deletes the C(Chassis) (and its

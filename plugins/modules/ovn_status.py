@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: ovn_status
 short_description: The OVN backend's status per node and per network
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the Northbound and Southbound databases (nothing is written) and reports per node
     its chassis (registered, Geneve endpoint), its switch's block, whether its own port is up and

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: ovn_topology
 short_description: The OVN logical topology of seed 002 (cluster router, node switches, gateway)
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Keeps the OVN Northbound database holding the topology of the Mesos OVN driver
     (seed 002) - the distributed router C(mesos-router); per node a logical switch

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import re
+from typing import Any, Callable, Mapping
 
 from ansible.errors import AnsibleFilterError
 
@@ -24,3 +25,21 @@ def as_filter(func: Callable[..., Any], label: str, hint: str = "") -> Callable[
     filt.__name__ = label
     filt.__doc__ = func.__doc__
     return filt
+
+
+# The top-level fields of the overlay configuration (config.parse_network).
+CONFIG_FIELDS = ("vtep_subnet", "vtep_subnet6", "vtep_mac_oui", "vtep_mtu", "overlays", "netgroups", "network")
+_HEAD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def role_error(msg: Any, names: Mapping[str, Any]) -> str:
+    """``msg`` with its leading module option replaced by ``names[option]``."""
+    msg = str(msg or "")
+    head = _HEAD.match(msg)
+    word = head.group(0) if head else ""
+    if word and word != "_config" and word in names:
+        return str(names[word]) + msg[len(word):]
+    if word in CONFIG_FIELDS and names.get("_config"):
+        prefix = str(names["_config"])
+        return prefix + ("" if prefix.endswith(".") else " ") + msg
+    return msg

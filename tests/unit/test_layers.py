@@ -49,7 +49,7 @@ def imports(rel):
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: resolve against the file's package
                 base = package
-                for _ in range(node.level - 1):
+                for _level in range(node.level - 1):
                     base = os.path.dirname(base)
                 mod = "/".join(filter(None, [base, (node.module or "").replace(".", "/")]))
                 targets = [mod] if node.module else [f"{mod}/{a.name}" for a in node.names]
@@ -114,7 +114,7 @@ def test_no_plugin_file_is_over_600_lines():
         for name in names:
             path = os.path.join(dirpath, name)
             with open(path, encoding="utf-8") as fh:
-                count = sum(1 for _ in fh)
+                count = sum(1 for _line in fh)
             if count > 600:
                 long[os.path.relpath(path, PLUGINS)] = count
     assert not long, f"split these (a reader holds a file of at most ~600 lines in their head): {long}"

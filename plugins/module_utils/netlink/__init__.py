@@ -134,6 +134,8 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.inputs impor
     parse_table,
 )
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import (  # noqa: F401
+    addr_body,
+    encode_body,
     HAS_PYROUTE2,
     PYROUTE2_IMPORT_ERROR,
     FIB_RULE_HDR,
@@ -191,7 +193,6 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.vtep import 
     VtepPlan,
     VtepSpec,
     VtepState,
-    addr_body,
     apply_vtep,
     create_link_body,
     describe_spec,

@@ -6,9 +6,10 @@
 :class:`Netlink` sends dumps (kernel-side filtered where the kernel can),
 single requests with an acknowledgement, and batches of many requests per
 ``sendto`` (only the last asks for an ack); the message layouts are
-``struct`` formats named after their C structs.  Devices are read with
-pyroute2's ``ifinfmsg`` (one message, many nested attributes);
-:data:`HAS_PYROUTE2` tells whether pyroute2 was found.
+``struct`` formats named after their C structs.  A device and its
+addresses (one message each, many nested attributes) go through pyroute2's
+``ifinfmsg`` and ``ifaddrmsg``; :data:`HAS_PYROUTE2` tells whether pyroute2
+was found.
 """
 
 from __future__ import annotations
@@ -335,3 +336,25 @@ def get_link(nl: Netlink, name: str) -> Optional[Any]:
 def link_index(nl: Netlink, name: str) -> Optional[int]:
     msg = get_link(nl, name)
     return None if msg is None else int(msg["index"])
+
+
+# ---------------------------------------------------------------------------
+# Messages encoded by pyroute2's classes (one per device or address).
+
+
+def encode_body(msg: Any) -> bytes:
+    """The body (the header cut off) of a pyroute2 message."""
+    msg.encode()
+    return bytes(msg.data)[16:]
+
+
+def addr_body(ifindex: int, addr: Tuple[bytes, int]) -> bytes:
+    require_pyroute2()
+    ip, plen = addr
+    msg = ifaddrmsg()
+    msg["family"] = family_of(ip)
+    msg["prefixlen"] = plen
+    msg["index"] = ifindex
+    text = ip_text(ip)
+    msg["attrs"] = [("IFA_LOCAL", text), ("IFA_ADDRESS", text)] if len(ip) == 4 else [("IFA_ADDRESS", text)]
+    return encode_body(msg)

@@ -8,6 +8,13 @@ It is created the way dcos-net created it (learning on, TTL/TOS inherited,
 no UDP checksum, no proxy/rsc/miss notifications).  A device whose kind, VNI,
 port, MAC, MTU or learning differ is deleted and created again (DESIGN.md);
 addresses and the up flag are changed in place.
+
+With ``gbp`` (netgroups, see netgroups.py) the device carries the group
+policy ID (the low 16 bits of a packet's mark) in every VXLAN header. The
+kernel cannot change that flag on an existing device, and a VXLAN attribute
+changed in place on a ``gbp`` device was seen to leave it silently dropping
+every incoming GBP packet: a device whose ``gbp`` differs is recreated, and
+no VXLAN attribute is ever changed in place.
 """
 
 from __future__ import annotations
@@ -40,11 +47,11 @@ from ansible_collections.mesos.overlay.plugins.module_utils.netlink.inputs impor
 from ansible_collections.mesos.overlay.plugins.module_utils.netlink.rtnl import (
     IFADDRMSG,
     IFINFOMSG,
+    addr_body,
+    encode_body,
     Netlink,
     NetlinkError,
-    family_of,
     get_link,
-    ifaddrmsg,
     ifinfmsg,
     ip_text,
     link_index,
@@ -66,6 +73,7 @@ class VtepSpec:
     address6: Optional[Tuple[bytes, int]] = None
     mtu: Optional[int] = None
     learning: bool = True
+    gbp: bool = False
 
 
 @dataclass
@@ -83,6 +91,7 @@ class VtepState:
     learning: Optional[bool]
     addresses: List[Tuple[bytes, int]]  # IPv4, and IPv6 of global scope
     ipv6_disabled: bool = False
+    gbp: bool = False
 
 
 def parse_vtep_spec(
@@ -93,6 +102,7 @@ def parse_vtep_spec(
     address: Any = None,
     address6: Any = None,
     mtu: Any = None,
+    gbp: Any = False,
 ) -> VtepSpec:
     """Validate the device options; messages name the option and value."""
     name = parse_ifname("name", name)
@@ -112,7 +122,9 @@ def parse_vtep_spec(
         addr6 = (ip6, 128 if plen6 is None else plen6)
     if mtu is not None and (isinstance(mtu, bool) or not isinstance(mtu, int) or not 552 <= mtu <= 65535):
         raise InputError(f"mtu: {mtu!r} is not an MTU (552 to 65535)")
-    return VtepSpec(name, vni, port, raw_mac, (ip4, 32 if plen4 is None else plen4), addr6, mtu)
+    if not isinstance(gbp, bool):
+        raise InputError(f"gbp: {gbp!r} is not a boolean")
+    return VtepSpec(name, vni, port, raw_mac, (ip4, 32 if plen4 is None else plen4), addr6, mtu, gbp=gbp)
 
 
 def _mac_from(value: Any) -> bytes:
@@ -150,6 +162,7 @@ def read_vtep(nl: Netlink, name: str) -> Optional[VtepState]:
     kind = ""
     vni = port = None
     learning = None
+    gbp = False
     info = msg.get_attr("IFLA_LINKINFO")
     if info is not None:
         kind = info.get_attr("IFLA_INFO_KIND") or ""
@@ -159,6 +172,7 @@ def read_vtep(nl: Netlink, name: str) -> Optional[VtepState]:
             port = data.get_attr("IFLA_VXLAN_PORT")
             raw_learning = data.get_attr("IFLA_VXLAN_LEARNING")
             learning = None if raw_learning is None else bool(raw_learning)
+            gbp = data.get_attr("IFLA_VXLAN_GBP") is not None
     ifindex = int(msg["index"])
     disabled = False
     try:
@@ -180,6 +194,7 @@ def read_vtep(nl: Netlink, name: str) -> Optional[VtepState]:
         learning=learning,
         addresses=read_addresses(nl, ifindex),
         ipv6_disabled=disabled,
+        gbp=gbp,
     )
 
 
@@ -210,6 +225,8 @@ def recreate_reasons(spec: VtepSpec, state: VtepState) -> List[str]:
             reasons.append(f"port is {state.port}, not {spec.port}")
         if state.learning is not None and state.learning != spec.learning:
             reasons.append(f"learning is {'on' if state.learning else 'off'}")
+        if state.gbp != spec.gbp:
+            reasons.append(f"group policy (gbp) is {'on' if state.gbp else 'off'}")
     if state.mac != spec.mac:
         reasons.append(f"MAC is {mac_text(state.mac)}, not {mac_text(spec.mac)}")
     if spec.mtu is not None and state.mtu != spec.mtu:
@@ -255,6 +272,7 @@ def describe_vtep(state: Optional[VtepState]) -> Dict[str, Any]:
         "mtu": state.mtu,
         "up": state.up,
         "learning": state.learning,
+        "gbp": state.gbp,
         "addresses": sorted(v4),
         "addresses6": sorted(v6),
     }
@@ -273,14 +291,10 @@ def describe_spec(spec: Optional[VtepSpec], mtu_now: Optional[int]) -> Dict[str,
         "mtu": spec.mtu if spec.mtu is not None else mtu_now,
         "up": True,
         "learning": spec.learning,
+        "gbp": spec.gbp,
         "addresses": [f"{ip_text(spec.address[0])}/{spec.address[1]}"],
         "addresses6": [f"{ip_text(spec.address6[0])}/{spec.address6[1]}"] if spec.address6 else [],
     }
-
-
-def _encode(msg: Any) -> bytes:
-    msg.encode()
-    return bytes(msg.data)
 
 
 def create_link_body(spec: VtepSpec) -> bytes:
@@ -302,28 +316,18 @@ def create_link_body(spec: VtepSpec) -> bytes:
         ("IFLA_VXLAN_UDP_CSUM", 0),
         ("IFLA_VXLAN_PORT", spec.port),
     ]
+    if spec.gbp:
+        vxlan.append(("IFLA_VXLAN_GBP", True))
     attrs: List[Tuple[str, Any]] = [("IFLA_IFNAME", spec.name), ("IFLA_ADDRESS", mac_text(spec.mac))]
     if spec.mtu is not None:
         attrs.append(("IFLA_MTU", spec.mtu))
     attrs.append(("IFLA_LINKINFO", {"attrs": [("IFLA_INFO_KIND", "vxlan"), ("IFLA_INFO_DATA", {"attrs": vxlan})]}))
     msg["attrs"] = attrs
-    return _encode(msg)[16:]
+    return encode_body(msg)
 
 
 def set_up_body(ifindex: int) -> bytes:
     return IFINFOMSG.pack(0, 0, ifindex, IFF_UP, IFF_UP)
-
-
-def addr_body(ifindex: int, addr: Tuple[bytes, int]) -> bytes:
-    require_pyroute2()
-    ip, plen = addr
-    msg = ifaddrmsg()
-    msg["family"] = family_of(ip)
-    msg["prefixlen"] = plen
-    msg["index"] = ifindex
-    text = ip_text(ip)
-    msg["attrs"] = [("IFA_LOCAL", text), ("IFA_ADDRESS", text)] if len(ip) == 4 else [("IFA_ADDRESS", text)]
-    return _encode(msg)[16:]
 
 
 def apply_vtep(nl: Netlink, spec: Optional[VtepSpec], state: Optional[VtepState], plan: VtepPlan) -> None:
@@ -396,6 +400,7 @@ def run_vtep(module: Any) -> Dict[str, Any]:
             address=p["address"],
             address6=p["address6"],
             mtu=p["mtu"],
+            gbp=p.get("gbp", False),
         )
     result = reconcile_vtep(spec, name=name, check=module.check_mode)
     out = {

@@ -2,13 +2,10 @@
 
 import os
 import shutil
-import subprocess
-import sys
 import uuid
 
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from playbook_helpers import ansible_playbook
 
 
 @pytest.mark.playbook
@@ -32,11 +29,6 @@ all:
       hosts:
         node1: {{ansible_host: test-lab-down-{tag}, lab_underlay_ip: 192.0.2.1}}
 """)
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"))
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inv),
-         "-e", f"ansible_python_interpreter={sys.executable}", "-e", "overlay_lab_state=absent",
-         os.path.join(ROOT, "playbooks", "lab_hosts.yml")],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    proc = ansible_playbook(inv, "playbooks/lab_hosts.yml", "-e", "overlay_lab_state=absent", json_output=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert sorted(os.listdir(state.parent)) == []

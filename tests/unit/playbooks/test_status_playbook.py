@@ -4,22 +4,17 @@ what the node has now (here: no vtep1024, check mode changes nothing)."""
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 
 import pytest
+from playbook_helpers import ansible_playbook, example_inventory
 
 from ansible_collections.mesos.overlay.plugins.plugin_utils.node_record import node_fact
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 @pytest.mark.playbook
 @pytest.mark.skipif(os.geteuid() != 0, reason="the VTEP check reads netlink as root")
 def test_status_reads_overlay_facts_dir_and_reports_the_node_as_it_is_now(tmp_path):
-    inv = tmp_path / "inv"
-    shutil.copytree(os.path.join(ROOT, "inventories", "example"), inv)
+    inv = example_inventory(tmp_path)
     facts = {}
     for host in ("master1", "a1", "a2", "a3"):
         facts[host] = tmp_path / "facts" / host
@@ -29,14 +24,10 @@ def test_status_reads_overlay_facts_dir_and_reports_the_node_as_it_is_now(tmp_pa
         (inv / "host_vars" / f"{host}.yml").write_text(
             f"overlay_facts_dir: {path}\noverlay_vtep_name: mcheck{host[-1]}\n")
     out = tmp_path / "status.json"
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"))
 
-    def status(*extra):
-        return subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inv),
-             "-c", "local", "-e", f"ansible_python_interpreter={sys.executable}",
-             "-e", f"overlay_status_json={out}", *extra, os.path.join(ROOT, "playbooks", "status.yml")],
-            cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    def status():
+        return ansible_playbook(inv, "playbooks/status.yml", "-c", "local", "-e", f"overlay_status_json={out}",
+                                json_output=False)
 
     proc = status()
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr

@@ -12,7 +12,7 @@ BROAD = {"Exception", "BaseException", "OSError", "IOError", "EnvironmentError"}
 
 def shipped():
     for top in ("plugins", os.path.join("scripts", "lab", "image")):
-        for base, _, files in os.walk(os.path.join(ROOT, top)):
+        for base, _dirs, files in os.walk(os.path.join(ROOT, top)):
             for name in files:
                 path = os.path.join(base, name)
                 if name.endswith(".py") or name == "lab-node":

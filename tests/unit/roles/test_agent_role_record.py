@@ -1,13 +1,8 @@
 """The agent role tells "no record yet" from "cannot read it": an earlier record it
 cannot read fails the host with the reason, before anything is changed."""
 
-import os
-import subprocess
-import sys
-
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from playbook_helpers import ansible_playbook
 
 
 def run_role(tmp_path, facts_dir):
@@ -23,12 +18,8 @@ def run_role(tmp_path, facts_dir):
         overlay_vtep_name: mrec-none
         overlay_sysctl_file: {tmp_path}/sysctl.conf
 """)
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"))
     # check mode: even a role that went on would change nothing on this machine
-    return subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
-         "--check", "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    return ansible_playbook("localhost,", playbook, "-c", "local", "--check", json_output=False)
 
 
 @pytest.mark.playbook

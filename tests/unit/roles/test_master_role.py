@@ -3,33 +3,22 @@
 import hashlib
 import json
 import os
-import shutil
-import subprocess
-import sys
 
 import pytest
+from playbook_helpers import ansible_playbook, example_inventory
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 pytestmark = pytest.mark.playbook
 
-PLAYBOOK = os.path.join(ROOT, "tests", "integration", "playbooks", "allocate.yml")
+PLAYBOOK = "tests/integration/playbooks/allocate.yml"
 
 
 @pytest.fixture()
 def inventory(tmp_path):
-    inv = tmp_path / "inv"
-    shutil.copytree(os.path.join(ROOT, "inventories", "example"), inv)
-    return inv
+    return example_inventory(tmp_path)
 
 
 def play(inventory, *args):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-               ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", str(inventory),
-         "-e", f"ansible_python_interpreter={sys.executable}", PLAYBOOK, *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-    return proc
+    return ansible_playbook(inventory, PLAYBOOK, *args)
 
 
 def published(proc):
@@ -138,3 +127,48 @@ def test_peer_lists_through_ansible_templating_carry_ipv6(inventory):
     assert got[1] == {"name": "a2", "vtep_ip": "44.128.0.3/16", "vtep_mac": "70:b3:d5:80:00:03",
                       "agent_ip": "10.0.0.12", "subnets": ["192.168.2.0/24"],
                       "vtep_ip6": "fd00:44::3/64", "subnets6": ["fd01:1:0:0:2::/80"]}
+
+
+def tasks_run(proc, play=0):
+    """(task name, hosts it ran on) of every task of a play, from the json callback."""
+    return [(t["task"]["name"].split(" : ")[-1], sorted(t["hosts"]))
+            for t in json.loads(proc.stdout)["plays"][play]["tasks"]]
+
+
+def test_no_task_runs_per_host_and_a_later_play_sees_the_allocation(inventory):
+    proc = play(inventory)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    role_tasks = tasks_run(proc)[:-2]  # the playbook's own two debug tasks follow the role
+    assert role_tasks and all(len(hosts) == 1 for _name, hosts in role_tasks), role_tasks
+    later = json.loads(proc.stdout)["plays"][1]["tasks"][0]["hosts"]
+    assert {h: r["overlay_allocation"]["vtep_ip"] for h, r in later.items()} == {
+        "master1": "44.128.0.1/16", "a1": "44.128.0.2/16", "a2": "44.128.0.3/16", "a3": "44.128.0.4/16"}
+
+
+def test_facts_are_gathered_only_for_nodes_without_overlay_agent_ip(inventory):
+    hosts = inventory / "hosts.yml"
+    hosts.write_text(hosts.read_text().replace("overlay_agent_ip: 10.0.0.12", "ansible_connection: local"))
+    proc = play(inventory)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    gather = [t for t in json.loads(proc.stdout)["plays"][0]["tasks"] if " : Gather" in t["task"]["name"]]
+    (result,) = gather[0]["hosts"].values()
+    assert [r["item"] for r in result["results"]] == ["a2"]
+    ip = published(proc)["a2"]["ip"]
+    assert ip and ip not in ("10.0.0.2", "10.0.0.11", "10.0.0.13")
+    assert ip == result["results"][0]["ansible_facts"]["ansible_default_ipv4"]["address"]
+
+
+def test_a_pool_too_small_fails_before_anything_else(inventory):
+    hosts = inventory / "hosts.yml"
+    # a2 could not be reached to learn its address: the pool check must come first
+    hosts.write_text(hosts.read_text().replace(
+        "overlay_agent_ip: 10.0.0.12", "ansible_host: 192.0.2.1\n          ansible_connection: unreachable"))
+    config = {"overlay_network": {"vtep_subnet": "44.128.0.0/30", "vtep_mac_oui": "70:B3:D5:00:00:00",
+                                  "overlays": [{"name": "vxlan-1", "subnet": "192.168.0.0/17", "prefix": 24}]}}
+    proc = play(inventory, "-e", json.dumps(config))
+    assert proc.returncode != 0
+    assert "vtep_subnet: 44.128.0.0/30 holds 2 addresses, too few for the 4 nodes of the cluster" in proc.stdout
+    assert [name for name, _hosts in tasks_run(proc)] == [
+        "Check the request", "Check the role's variables",
+        "Check the configuration, and that its pools hold every node of the cluster"]
+    assert not (inventory / "overlay_state.json").exists()

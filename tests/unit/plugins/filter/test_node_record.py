@@ -84,9 +84,9 @@ def test_a_failed_step_fails_the_overlays_it_concerns_and_keeps_what_exists():
     assert statuses(cni)["b"] == {"status": "STATUS_OK"}
     assert cni["cni_files"] == first["cni_files"]          # a's file from the earlier run is still ours
 
-    engine = node_record(alloc, first, converged(["a", "b"], docker_engine={"failed": True, "msg": "refused"},
-                                                  docker_plan=None, docker=None, docker_removed=None),
-                         cni_dir=CNI, vtep=VTEP, docker_host="unix:///x.sock")
+    down = converged(["a", "b"], docker_engine={"failed": True, "msg": "refused"},
+                     docker_plan=None, docker=None, docker_removed=None)
+    engine = node_record(alloc, first, down, cni_dir=CNI, vtep=VTEP, docker_host="unix:///x.sock")
     assert statuses(engine)["b"] == {"status": "STATUS_FAILED",
                                      "error": "docker: no Docker engine at unix:///x.sock: refused"}
     assert engine["docker_networks"] == ["a", "b"] and engine["cni_files"] == first["cni_files"]

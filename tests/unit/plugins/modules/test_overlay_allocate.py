@@ -75,8 +75,10 @@ def test_diff_shows_changed_nodes_only(tmp_path):
     run_allocate(module(state, network=SEED, agents=AGENTS[:2]))
     out = run_allocate(module(state, diff=True, network=SEED, agents=AGENTS, remove=["a1"]))
     assert out["removed"] == ["a1"] and out["added"] == ["a3"]
-    assert set(out["diff"]["before"]["nodes"]) == {"a1"}
-    assert set(out["diff"]["after"]["nodes"]) == {"a3"}
+    text = out["diff"]["prepared"]
+    assert text.startswith(f"--- state_file {str(state)!r} (before)\n+++ state_file {str(state)!r} (after)\n")
+    assert "node a3 (10.0.0.3): allocated" in text and "node a1 (10.0.0.1): released" in text
+    assert "a2" not in text  # unchanged
     assert out["allocations"]["a3"]["vtep_ip"] == "44.128.0.1/16"  # a1's address, freed
 
 
@@ -182,3 +184,35 @@ def test_cli_bad_config_message(tmp_path):
     assert proc.returncode != 0
     assert "overlays[1].prefix: 16 is not longer than subnet 192.168.128.0/17" in proc.stdout
     assert not (tmp_path / "state.json").exists()
+
+
+@pytest.mark.parametrize("agents, message", [
+    ("a1", "agents: 'a1' is not a list"),
+    ([{"name": "a1", "ip": "10.0.0.1"}, "a2"], "agents[1]: 'a2' is not an object with name and ip"),
+    ([{"name": "a1"}], "agents[0].ip: missing"),
+    ([{"ip": "10.0.0.1"}], "agents[0].name: missing"),
+    ([{"name": 7, "ip": "10.0.0.1"}], "agents[0].name: 7 is not a string"),
+    ([{"name": "a1", "ip": "10.0.0.1", "rolle": "master"}], "agents[0].rolle: unknown field (expected one of name, ip, role)"),
+    ([{"name": "a1", "ip": "10.0.0.1", "role": "boss"}], "agents[0].role: 'boss' is not agent or master"),
+    ([{"name": "a1", "ip": "10.0.0.300"}], "agents[0].ip: '10.0.0.300' is not an IPv4 address"),
+])
+def test_each_agent_is_checked_in_the_core_naming_the_element(tmp_path, agents, message):
+    state = tmp_path / "state.json"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        run_allocate(module(state, network=SEED, agents=agents))
+    assert not state.exists()
+
+
+def test_an_agent_without_role_is_an_agent(tmp_path):
+    out = run_allocate(module(tmp_path / "state.json", network=SEED, agents=[{"name": "a1", "ip": "10.0.0.1"}]))
+    assert out["allocations"]["a1"]["role"] == "agent"
+
+
+def test_a_state_in_another_layout_is_not_rewritten_when_nothing_changes(tmp_path):
+    state = tmp_path / "state.json"
+    run_allocate(module(state, network=SEED, agents=AGENTS))
+    state.write_text(json.dumps(json.loads(state.read_text()), indent=4))
+    before = (digest(state), os.stat(state).st_mtime_ns)
+    out = run_allocate(module(state, network=SEED, agents=AGENTS))
+    assert not out["changed"]
+    assert (digest(state), os.stat(state).st_mtime_ns) == before

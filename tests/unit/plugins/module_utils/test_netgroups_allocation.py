@@ -13,7 +13,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.allocator import (
 )
 from ansible_collections.mesos.overlay.plugins.module_utils.config import ConfigError, parse_network
 
-from test_config import SEED
+from config_samples import SEED
 
 
 def config(netgroups=None, **overlay0):

@@ -22,7 +22,7 @@ import pytest
 from ansible_collections.mesos.overlay.plugins.module_utils import nat, netgroups
 
 from netns_helpers import requires_root, sh
-from test_netgroups_cni import CNI_PATH, PLUGIN, call, conf, info
+from netgroups_helpers import CNI_PATH, call, conf, info
 
 pytestmark = [
     pytest.mark.kernel,
@@ -224,3 +224,20 @@ def test_removal_leaves_no_trace(lab):
         saved = ex(node, "iptables-save")
         assert "mesos-overlay-ng" not in saved and "MESOS-OVERLAY-NG" not in saved
         assert "mo-ng-" not in ex(node, "ipset", "list", "-n") and "mo-nodes" not in ex(node, "ipset", "list", "-n")
+
+
+def test_isolated_only_keeps_no_marking_and_switching_is_clean(lab):
+    node = lab.n[1]
+    run = runner(node)
+    grouped = netgroups.make_spec(NETGROUPS, isolated=["10.220.0.0/16"], nodes=NODES)
+    iso_only = netgroups.make_spec({}, isolated=["10.220.0.0/16"], nodes=NODES)
+    netgroups.reconcile(run, grouped)
+    assert netgroups.reconcile(run, iso_only).changed
+    saved = ex(node, "iptables-save")
+    assert "MESOS-OVERLAY-NG-MARK" not in saved and "MESOS-OVERLAY-NG-OUT" not in saved
+    assert "mesos-overlay-ng:isolated" in saved
+    assert "mo-ng-" not in ex(node, "ipset", "list", "-n")
+    assert not netgroups.reconcile(run, iso_only).changed
+    assert netgroups.reconcile(run, grouped).changed
+    assert not netgroups.reconcile(run, grouped).changed
+    netgroups.reconcile(run, grouped, present=False)

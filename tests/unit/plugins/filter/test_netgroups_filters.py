@@ -93,3 +93,30 @@ def test_nat_treats_the_netgroup_bridges_as_overlay_bridges():
     assert ("-o", "ngd-1a2b3c4d", "-m", "comment", "--comment", "mesos-overlay", "-j", "ACCEPT") in rules["MESOS-OVERLAY-IN"]
     with pytest.raises(NatError, match=r"extra_bridges\[0\]: 'bad name' is not an interface name"):
         make_spec([], extra_bridges=["bad name"])
+
+
+def test_cni_config_chains_the_netgroups_plugin_and_keeps_the_bridge_part():
+    from ansible_collections.mesos.overlay.plugins.filter.cni import cni_config
+    alloc = {"mesos_subnet": "10.210.1.0/25"}
+    sets = {"blue": "mo-ng-blue"}
+    plain_pm, plain_br = cni_config(alloc, "ov1"), cni_config(alloc, "ov1", plugin="bridge")
+    pm = cni_config(alloc, "ov1", netgroups=sets)
+    assert pm["type"] == "mesos-cni-port-mapper" and pm["chain"] == "M-OV1"
+    assert pm["delegate"] == {"type": "mesos-overlay-netgroups", "netgroups": sets, "delegate": plain_pm["delegate"]}
+    br = cni_config(alloc, "ov1", plugin="bridge", netgroups=sets)
+    assert br == {"cniVersion": "0.2.0", "name": "ov1", "type": "mesos-overlay-netgroups", "netgroups": sets,
+                  "delegate": plain_br}
+    assert cni_config(alloc, "ov1", netgroups={}) == plain_pm
+
+
+def test_netgroup_state_names_every_failure():
+    from ansible_collections.mesos.overlay.plugins.filter.netgroups import netgroup_state
+    assert netgroup_state({"rules": {"changed": True}, "plugin": None, "docker": {"skipped": True}}) == {
+        "status": "STATUS_OK"}
+    out = netgroup_state({"rules": {"failed": True, "msg": "ipset: boom"},
+                          "docker": {"results": [{"item": {"name": "ov1.blue"}, "failed": True, "msg": "no"},
+                                                 {"item": {"name": "ov1.red"}}]}},
+                         foreign=["ov1.red"])
+    assert out["status"] == "STATUS_FAILED"
+    assert out["error"] == ("docker ov1.blue: no; rules: ipset: boom; docker: docker network 'ov1.red' exists"
+                            " and was not made by mesos.overlay; left alone (remove or rename it, then re-run)")

@@ -17,11 +17,8 @@ import uuid
 
 import pytest
 
+from netgroups_helpers import CNI_PATH, PLUGIN, call, conf, info
 from netns_helpers import netns_fixture, requires_root, sh
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLUGIN = os.path.join(ROOT, "roles", "agent", "files", "mesos-overlay-netgroups")
-CNI_PATH = "/usr/lib/cni"
 
 
 def load_plugin():
@@ -33,15 +30,6 @@ def load_plugin():
 
 
 plugin = load_plugin()
-
-
-def info(groups=None, label=None):
-    out = {"name": "ov1"}
-    if groups is not None:
-        out["groups"] = groups
-    if label is not None:
-        out["labels"] = {"labels": [{"key": "other", "value": "x"}, {"key": "netgroups", "value": label}]}
-    return {"org.apache.mesos": {"network_info": out}}
 
 
 def test_netgroups_come_from_groups_and_the_label_without_duplicates():
@@ -79,33 +67,6 @@ def test_delegate_gets_name_and_args_like_port_mappers_delegate():
 
 # --------------------------------------------------------------------------
 # The real plugin, the real bridge plugin, the real kernel
-
-
-def conf(data_dir, subnet="10.77.0.0/25", netgroups=None):
-    """The overlay's CNI config as the role writes it for the bridge format."""
-    return {
-        "name": "ov1",
-        "type": "mesos-overlay-netgroups",
-        "netgroups": netgroups if netgroups is not None else {"blue": "mo-ng-blue", "red": "mo-ng-red"},
-        "delegate": {
-            "cniVersion": "0.2.0", "type": "bridge", "bridge": "m-ov1", "isGateway": True,
-            "ipMasq": False, "hairpinMode": True, "mtu": 1420,
-            "ipam": {"type": "host-local", "dataDir": data_dir, "subnet": subnet,
-                     "routes": [{"dst": "0.0.0.0/0"}]},
-        },
-    }
-
-
-def call(node, command, config, container, netns, args=None):
-    """Run the plugin inside ``node`` as the Mesos isolator does."""
-    data = dict(config)
-    if args is not None:
-        data["args"] = args
-    env = dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=container,
-               CNI_NETNS=f"/run/netns/{netns}", CNI_IFNAME="eth0", CNI_PATH=f"{os.path.dirname(PLUGIN)}:{CNI_PATH}")
-    proc = subprocess.run(["ip", "netns", "exec", node, PLUGIN], input=json.dumps(data),
-                          capture_output=True, text=True, env=env, check=False)
-    return proc.returncode, json.loads(proc.stdout) if proc.stdout.strip() else None
 
 
 def members(node, name):
