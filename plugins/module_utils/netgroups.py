@@ -53,6 +53,7 @@ from ansible_collections.mesos.overlay.plugins.module_utils.nat import (
     Tables,
     Tools,
     _is_ours,
+    _norm_net,
     _run,
     command_runner,
     parse_iptables_save,
@@ -246,19 +247,12 @@ def parse_ipset_save(text: str) -> Dict[str, IpSet]:
             if "comment" in tokens[3:]:
                 at = tokens.index("comment", 3)
                 comment = tokens[at + 1] if at + 1 < len(tokens) else ""
-            sets[tokens[1]].members[_norm(tokens[2])] = comment
+            sets[tokens[1]].members[_norm_net(tokens[2])] = comment
     return sets
 
 
 def is_our_set(name: str) -> bool:
     return name.startswith(SET_PREFIX) or name == NODES_SET
-
-
-def _norm(text: str) -> str:
-    try:
-        return str(ipaddress.ip_network(text if "/" in text else text + "/32", strict=False))
-    except ValueError:
-        return text
 
 
 def wanted_sets(spec: Spec) -> Dict[str, Dict[str, str]]:
