@@ -12,7 +12,9 @@
 # Contents: Debian bookworm minbase + python3 (with pyroute2 0.7.2, requests,
 # apt), iproute2, iputils-ping, iptables, ipset, the CNI plugins
 # (/usr/lib/cni), docker.io (each agent runs its own engine), busybox-static,
-# tcpdump; /usr/share/mesos-overlay-lab/busybox.tar (a busybox rootfs that an
+# tcpdump, Open vSwitch and OVN (openvswitch-switch, ovn-central, ovn-host,
+# python3-ovsdbapp, ethtool: the OVN backend, no services started);
+# /usr/share/mesos-overlay-lab/busybox.tar (a busybox rootfs that an
 # inner engine `docker import`s for test containers); /usr/local/sbin/lab-init
 # (PID 1), /usr/local/sbin/lab-node (test containers, ping matrix),
 # /usr/local/sbin/mesos-cni (CNI ADD/DEL exactly as the Mesos isolator runs
@@ -31,6 +33,7 @@ PACKAGES=(
   iproute2 iputils-ping iptables ipset netbase procps tcpdump
   containernetworking-plugins busybox-static
   docker.io containerd runc tini
+  openvswitch-switch ovn-central ovn-host python3-ovsdbapp ethtool
 )
 
 log() { echo "lab-image: $*" >&2; }

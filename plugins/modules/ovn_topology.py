@@ -26,8 +26,8 @@ description:
   - Every row made carries the marks C(mesos.overlay/owner=mesos.overlay) and
     C(mesos.overlay/kind=topology) in C(external_ids); only marked rows are ever
     changed or deleted. A row with a wanted name that is not marked fails the task.
-    Task ports made by the CNI plugin (kind C(task)) are never purged one by one;
-    they go with their node's switch.
+    Task ports made by the CNI plugin (kind C(task)) go with their node's switch, and
+    with O(purge) those of nodes no longer in O(nodes) (on tenant networks) go too.
   - Uses ovsdbapp; run it where the Northbound database is reachable (a master).
 author:
   - mesos.overlay developers (@mesos-overlay)
@@ -63,6 +63,18 @@ options:
       - The gateway (C(ovn_gateway_node), C(ovn_gateway_ip), C(ovn_gateway_nexthop)) -
         C(node), C(ip) (address with prefix length on the underlay), optional C(nexthop), optional C(chassis).
     type: dict
+  tenants:
+    description:
+      - Tenants of seed 004 (C(ovn_tenants)) - each C({name, cluster_subnet, join_subnet, gateways,
+        networks, load_balancers}); C(gateways) C([{node, ip, nexthop}]), C(networks)
+        C([{name, subnet, mtu}]), C(load_balancers) C([{name, vip, backends, protocol}]).
+      - Per tenant a router C(<name>), a join switch C(join_<name>), a gateway router
+        C(GR_<name>_<node>) per gateway (SNAT, default routes of the tenant's router to each),
+        per network a switch C(<network>) with router port C(rtos-<name>-<network>), per load
+        balancer an OVN load balancer on the tenant's gateway routers. No route joins two tenants.
+    type: list
+    elements: dict
+    default: []
   join_subnet:
     description: Addresses between C(mesos-router) (first) and the gateway router (second).
     type: str
@@ -112,7 +124,7 @@ nodes:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mesos.overlay.plugins.module_utils.entrypoint import run_module
-from ansible_collections.mesos.overlay.plugins.module_utils.ovn.topology import run_topology
+from ansible_collections.mesos.overlay.plugins.module_utils.ovn.runs import run_topology
 
 
 def main():
@@ -122,6 +134,7 @@ def main():
             cluster_subnet=dict(type="str"),
             nodes=dict(type="list", elements="dict", default=[]),
             gateway=dict(type="dict"),
+            tenants=dict(type="list", elements="dict", default=[]),
             join_subnet=dict(type="str", default="100.64.0.0/29"),
             purge=dict(type="bool", default=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),

@@ -33,6 +33,7 @@ import sys
 import time
 from typing import Any, Dict, Optional, TextIO
 
+from ..common import OverlayError
 from . import model, nbdb
 
 CNI_VERSIONS = ("0.1.0", "0.2.0")
@@ -52,6 +53,18 @@ def host_ifname(container_id: str, ifname: str) -> str:
     return "ovn" + hashlib.sha256(("%s/%s" % (container_id, ifname)).encode()).hexdigest()[:11]
 
 
+LABEL_SWITCH = "logical_switch"
+
+
+def label(data: Dict[str, Any], key: str) -> Optional[str]:
+    """A label of the task's NetworkInfo (``args."org.apache.mesos".network_info.labels.labels``)."""
+    info = ((data.get("args") or {}).get("org.apache.mesos") or {}).get("network_info") or {}
+    for item in (info.get("labels") or {}).get("labels") or []:
+        if isinstance(item, dict) and item.get("key") == key:
+            return str(item.get("value") or "")
+    return None
+
+
 def parse_config(data: Dict[str, Any]) -> Dict[str, Any]:
     for key in ("name", "nb", "switch", "gateway", "subnet"):
         if not data.get(key):
@@ -68,7 +81,30 @@ def parse_config(data: Dict[str, Any]) -> Dict[str, Any]:
     cfg.setdefault("timeout", 20)
     cfg.setdefault("mtu", None)
     cfg.setdefault("tx_off", False)
+    cfg["label_switch"] = label(data, LABEL_SWITCH)
     return cfg
+
+
+def switch_settings(api, cfg: Dict[str, Any]) -> None:
+    """The task picks its switch with the label ``logical_switch`` (seed 004): its
+    subnet, gateway (the router port on it) and MTU are read from the Northbound
+    database; only switches this collection made can be picked."""
+    name = cfg["label_switch"]
+    if not name or name == cfg["switch"]:
+        return
+    row = nbdb.find(api, "Logical_Switch", name, kind=None)
+    if row is None or not nbdb.is_ours(row):
+        raise CniError(11, "label logical_switch: %r is not a switch of this cluster's OVN networks" % name)
+    subnet = row.other_config.get("subnet")
+    peers = [p.options.get("router-port") for p in row.ports if p.type == "router"]
+    lrp = nbdb.find(api, "Logical_Router_Port", peers[0], kind=None) if peers else None
+    if not subnet or lrp is None or not lrp.networks:
+        raise CniError(11, "label logical_switch: switch %s has no subnet or no router port" % name)
+    cfg["switch"], cfg["subnet"] = name, subnet
+    cfg["gateway"] = lrp.networks[0].split("/")[0]
+    mtu = row.external_ids.get(model.MTU_KEY)
+    if mtu:
+        cfg["mtu"] = int(mtu)
 
 
 def result(cfg: Dict[str, Any], address: str) -> Dict[str, Any]:
@@ -86,7 +122,7 @@ def result(cfg: Dict[str, Any], address: str) -> Dict[str, Any]:
 
 
 def _marks(cfg: Dict[str, Any], container_id: str, ifname: str) -> Dict[str, str]:
-    return {model.OWNER_KEY: model.OWNER, model.KIND_KEY: model.KIND_TASK, model.NODE_KEY: cfg["switch"],
+    return {model.OWNER_KEY: model.OWNER, model.KIND_KEY: model.KIND_TASK, model.NODE_KEY: cfg.get("node") or cfg["switch"],
             "mesos.overlay/container-id": container_id, "mesos.overlay/ifname": ifname,
             "mesos.overlay/network": cfg["name"]}
 
@@ -218,11 +254,12 @@ def ovs_detach(ovs, cfg: Dict[str, Any], host: str) -> None:
 
 def cmd_add(cfg: Dict[str, Any], env: Dict[str, str]) -> Dict[str, Any]:
     container_id, netns, ifname = env["CNI_CONTAINERID"], env["CNI_NETNS"], env["CNI_IFNAME"]
-    port = model.task_port(cfg["switch"], container_id, ifname)
     host = host_ifname(container_id, ifname)
     timeout = float(cfg["timeout"])
     api = _connect(cfg["nb"], "OVN_Northbound", timeout)
     try:
+        switch_settings(api, cfg)
+        port = model.task_port(cfg["switch"], container_id, ifname)
         ensure_port(api, cfg, port, container_id, ifname)
         mac, address = dynamic_address(api, port, timeout)
         ovs = _connect(cfg["ovs"], "Open_vSwitch", timeout)
@@ -249,7 +286,11 @@ def cmd_del(cfg: Dict[str, Any], env: Dict[str, str]) -> None:
     unplug_veth(host)
     api = _connect(cfg["nb"], "OVN_Northbound", timeout)
     try:
-        delete_port(api, model.task_port(cfg["switch"], container_id, ifname))
+        for row in nbdb.rows(api, "Logical_Switch_Port"):
+            ids = row.external_ids
+            if (nbdb.is_ours(row, model.KIND_TASK) and ids.get("mesos.overlay/container-id") == container_id
+                    and ids.get("mesos.overlay/ifname") == ifname):
+                delete_port(api, row.name)
     finally:
         nbdb.close(api)
 
@@ -257,7 +298,7 @@ def cmd_del(cfg: Dict[str, Any], env: Dict[str, str]) -> None:
 def _connect(remote: str, schema: str, timeout: float):
     try:
         return nbdb.connect(remote, schema, timeout=timeout)
-    except nbdb.CentralError as exc:
+    except OverlayError as exc:
         raise CniError(11, str(exc)) from None
 
 

@@ -23,6 +23,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..common import OverlayError
+
 # Ownership marks: every row this collection makes carries OWNER_KEY=OWNER.
 OWNER_KEY = "mesos.overlay/owner"
 OWNER = "mesos.overlay"
@@ -38,10 +40,12 @@ NODE_PORT_INTERFACE = "ovn-mesos"  # the OVS internal port on each host
 PHYSNET = "physnet"  # the bridge-mapping name of the underlay on gateway chassis
 MAC_PREFIX = (0x0A, 0x58)  # locally administered; the last four bytes are the IPv4 address
 
-TABLES_WITH_NAMES = ("Logical_Router", "Logical_Router_Port", "Logical_Switch", "Logical_Switch_Port")
+TABLES_WITH_NAMES = ("Logical_Router", "Logical_Router_Port", "Logical_Switch", "Logical_Switch_Port", "Load_Balancer")
+TENANT_KEY = "mesos.overlay/tenant"  # the tenant a row belongs to (seed 004)
+MTU_KEY = "mesos.overlay/mtu"  # a tenant network's MTU, read by the CNI plugin
 
 
-class TopologyError(ValueError):
+class TopologyError(OverlayError, ValueError):
     """Bad input for the topology: the message names the field and the value."""
 
 
@@ -53,9 +57,9 @@ def mac_for(address: str) -> str:
 
 def router_port(router: str, peer: str) -> str:
     """Name of the port of ``router`` that faces the switch ``peer``: ``rtoj-<router>``
-    on the join switch, ``rtoe-<router>`` on an external switch, ``rtos-<switch>``
+    on a join switch, ``rtoe-<router>`` on an external switch, ``rtos-<switch>``
     on a node's switch."""
-    if peer == JOIN_SWITCH:
+    if peer == JOIN_SWITCH or peer.startswith("join_"):
         return "rtoj-%s" % router
     if peer.startswith("ext_"):
         return "rtoe-%s" % router
@@ -107,11 +111,18 @@ class RowSpec:
     columns: Dict[str, Any]
     parent: Optional[Link] = None
     node: Optional[str] = None
+    links: Tuple[Link, ...] = ()  # more rows that reference this one (a load balancer's routers)
+    tenant: Optional[str] = None
+
+    def parents(self) -> Tuple[Link, ...]:
+        return ((self.parent,) if self.parent else ()) + tuple(self.links)
 
     def marks(self) -> Dict[str, str]:
         marks = {OWNER_KEY: OWNER, KIND_KEY: KIND_TOPOLOGY}
         if self.node:
             marks[NODE_KEY] = self.node
+        if self.tenant:
+            marks[TENANT_KEY] = self.tenant
         if self.table not in TABLES_WITH_NAMES:
             marks[ROW_KEY] = self.key
         return marks
@@ -161,14 +172,14 @@ class Topology:
     nodes: Dict[str, NodeAddresses] = field(default_factory=dict)
 
 
-def _net(path: str, value: Any) -> ipaddress.IPv4Network:
+def net(path: str, value: Any) -> ipaddress.IPv4Network:
     try:
         return ipaddress.IPv4Network(str(value), strict=True)
     except ValueError as exc:
         raise TopologyError("%s: %r is not an IPv4 network (%s)" % (path, value, exc)) from None
 
 
-def _iface(path: str, value: Any) -> ipaddress.IPv4Interface:
+def iface(path: str, value: Any) -> ipaddress.IPv4Interface:
     if "/" not in str(value):
         raise TopologyError("%s: %r needs a prefix length (e.g. 172.31.220.200/24)" % (path, value))
     try:
@@ -179,7 +190,7 @@ def _iface(path: str, value: Any) -> ipaddress.IPv4Interface:
 
 def node_addresses(name: str, subnet: str) -> NodeAddresses:
     """The router port at the block's first address, the node's own port at the second."""
-    block = _net("nodes[%s].subnet" % name, subnet)
+    block = net("nodes[%s].subnet" % name, subnet)
     if block.num_addresses < 4:
         raise TopologyError("nodes[%s].subnet: %s is too small (a router port, the node and tasks need /30 or larger)" % (name, subnet))
     router_ip = "%s/%d" % (block[1], block.prefixlen)
@@ -198,16 +209,17 @@ def _switch(name: str, other_config: Dict[str, str], node: Optional[str] = None)
     return RowSpec("Logical_Switch", name, {"other_config": other_config}, node=node)
 
 
-def _connect(router: str, switch: str, network: str, node: Optional[str]) -> List[RowSpec]:
+def connect(router: str, switch: str, network: str, node: Optional[str], lrp: Optional[str] = None,
+            tenant: Optional[str] = None) -> List[RowSpec]:
     """A router port on ``router`` with ``network`` and its peer port on ``switch``."""
-    lrp = router_port(router, switch)
+    lrp = lrp or router_port(router, switch)
     lsp = _peer_name(lrp)
     return [
         RowSpec("Logical_Router_Port", lrp, {"mac": mac_for(network), "networks": [network]},
-                parent=Link("Logical_Router", router, "ports"), node=node),
+                parent=Link("Logical_Router", router, "ports"), node=node, tenant=tenant),
         RowSpec("Logical_Switch_Port", lsp, {"type": "router", "addresses": ["router"],
                                              "options": {"router-port": lrp}},
-                parent=Link("Logical_Switch", switch, "ports"), node=node),
+                parent=Link("Logical_Switch", switch, "ports"), node=node, tenant=tenant),
     ]
 
 
@@ -217,18 +229,19 @@ def _peer_name(lrp: str) -> str:
     return "%sto%s-%s" % (kind[3], kind[0], rest)
 
 
-def _route(router: str, prefix: str, nexthop: str, node: Optional[str], output_port: Optional[str] = None) -> RowSpec:
+def route(router: str, prefix: str, nexthop: str, node: Optional[str], output_port: Optional[str] = None,
+          tenant: Optional[str] = None) -> RowSpec:
     cols: Dict[str, Any] = {"ip_prefix": prefix, "nexthop": nexthop}
     if output_port:
         cols["output_port"] = [output_port]
     return RowSpec("Logical_Router_Static_Route", "route:%s:%s:%s" % (router, prefix, nexthop), cols,
-                   parent=Link("Logical_Router", router, "static_routes"), node=node)
+                   parent=Link("Logical_Router", router, "static_routes"), node=node, tenant=tenant)
 
 
 def build(cluster_subnet: str, nodes: Sequence[NodeSpec], gateway: Optional[GatewaySpec] = None,
           join_subnet: str = "100.64.0.0/29") -> Topology:
     """The rows of seed 002's topology, in an order where parents come first."""
-    cluster = _net("cluster_subnet", cluster_subnet)
+    cluster = net("cluster_subnet", cluster_subnet)
     topo = Topology()
     topo.rows.append(_router(ROUTER))
     seen: Dict[str, str] = {}
@@ -248,59 +261,95 @@ def build(cluster_subnet: str, nodes: Sequence[NodeSpec], gateway: Optional[Gate
             "subnet": addrs.subnet,
             "exclude_ips": "%s %s" % (addrs.router_ip.split("/")[0], addrs.port_ip.split("/")[0]),
         }, node=node.name))
-        topo.rows.extend(_connect(ROUTER, addrs.switch, addrs.router_ip, node.name))
+        topo.rows.extend(connect(ROUTER, addrs.switch, addrs.router_ip, node.name))
         topo.rows.append(RowSpec(
             "Logical_Switch_Port", addrs.port,
             {"type": "", "addresses": ["%s %s" % (addrs.port_mac, addrs.port_ip.split("/")[0])], "options": {}},
             parent=Link("Logical_Switch", addrs.switch, "ports"), node=node.name))
     if gateway is not None:
-        topo.rows.extend(_gateway(cluster, gateway, _net("join_subnet", join_subnet), seen))
+        topo.rows.extend(_gateway(cluster, gateway, net("join_subnet", join_subnet), seen))
     return topo
 
 
-def _gateway(cluster: ipaddress.IPv4Network, gw: GatewaySpec, join: ipaddress.IPv4Network,
-             nodes: Dict[str, str]) -> List[RowSpec]:
-    if gw.node not in nodes:
-        raise TopologyError("gateway.node: %r is not one of the nodes (%s)" % (gw.node, ", ".join(sorted(nodes)) or "none"))
-    external = _iface("gateway.ip", gw.ip)
+@dataclass
+class GatewayPlace:
+    """Where a gateway router sits: the distributed router it serves, its own
+    name, the join switch and subnet, its index there (join address 2 + index),
+    its external switch and localnet port, the tenant (seed 004) if any."""
+
+    router: str
+    name: str
+    join_switch: str
+    join: ipaddress.IPv4Network
+    index: int
+    external_switch: str
+    localnet: str
+    tenant: Optional[str] = None
+    options: Dict[str, str] = field(default_factory=dict)
+
+
+def check_gateway(path: str, cluster: ipaddress.IPv4Network, gw: GatewaySpec, join: ipaddress.IPv4Network,
+                  nodes: Optional[Sequence[str]] = None) -> Tuple[ipaddress.IPv4Interface, Optional[ipaddress.IPv4Address]]:
+    """The gateway's external address and next hop, checked; errors name ``path``."""
+    if nodes is not None and gw.node not in nodes:
+        raise TopologyError("%s.node: %r is not one of the nodes (%s)" % (path, gw.node, ", ".join(sorted(nodes)) or "none"))
+    external = iface("%s.ip" % path, gw.ip)
     if external.ip in cluster:
-        raise TopologyError("gateway.ip: %s is inside cluster_subnet %s" % (gw.ip, cluster))
-    if join.num_addresses < 4:
-        raise TopologyError("join_subnet: %s is too small (needs /30 or larger)" % join)
+        raise TopologyError("%s.ip: %s is inside the cluster subnet %s" % (path, gw.ip, cluster))
     if join.overlaps(cluster):
-        raise TopologyError("join_subnet: %s overlaps cluster_subnet %s" % (join, cluster))
+        raise TopologyError("join_subnet: %s overlaps the cluster subnet %s" % (join, cluster))
     nexthop = None
     if gw.nexthop:
         try:
             nexthop = ipaddress.IPv4Address(str(gw.nexthop))
         except ValueError as exc:
-            raise TopologyError("gateway.nexthop: %r is not an IPv4 address (%s)" % (gw.nexthop, exc)) from None
+            raise TopologyError("%s.nexthop: %r is not an IPv4 address (%s)" % (path, gw.nexthop, exc)) from None
         if nexthop not in external.network:
-            raise TopologyError("gateway.nexthop: %s is not in %s (gateway.ip's network)" % (nexthop, external.network))
-    node = gw.node
-    gr = gateway_router(node)
-    ext = external_switch(node)
-    join_router = "%s/%d" % (join[1], join.prefixlen)
-    join_gr = "%s/%d" % (join[2], join.prefixlen)
+            raise TopologyError("%s.nexthop: %s is not in %s (the gateway's network)" % (path, nexthop, external.network))
+    return external, nexthop
+
+
+def join_address(join: ipaddress.IPv4Network, index: int) -> str:
+    if index > join.num_addresses - 2:
+        raise TopologyError("join_subnet: %s is too small for %d gateways" % (join, index - 1))
+    return "%s/%d" % (join[index], join.prefixlen)
+
+
+def gateway_rows(place: GatewayPlace, cluster: ipaddress.IPv4Network, gw: GatewaySpec,
+                 external: ipaddress.IPv4Interface, nexthop: Optional[ipaddress.IPv4Address]) -> List[RowSpec]:
+    """A gateway router pinned to its chassis: joined to ``place.router``, on the
+    underlay through a localnet port, SNAT of ``cluster`` to its address, routes."""
+    node, gr, t = gw.node, place.name, place.tenant
+    own = join_address(place.join, place.index + 2)
     rows: List[RowSpec] = [
-        _router(gr, {"chassis": gw.chassis or node}, node=node),
-        _switch(JOIN_SWITCH, {}),
-        *_connect(ROUTER, JOIN_SWITCH, join_router, None),
-        *_connect(gr, JOIN_SWITCH, join_gr, node),
-        _switch(ext, {}, node=node),
-        *_connect(gr, ext, str(external), node),
-        RowSpec("Logical_Switch_Port", localnet_port(node),
+        RowSpec("Logical_Router", gr, {"options": {"chassis": gw.chassis or node, **place.options}}, node=node, tenant=t),
+        *connect(gr, place.join_switch, own, node, tenant=t),
+        RowSpec("Logical_Switch", place.external_switch, {"other_config": {}}, node=node, tenant=t),
+        *connect(gr, place.external_switch, str(external), node, tenant=t),
+        RowSpec("Logical_Switch_Port", place.localnet,
                 {"type": "localnet", "addresses": ["unknown"], "options": {"network_name": PHYSNET}},
-                parent=Link("Logical_Switch", ext, "ports"), node=node),
-        _route(ROUTER, "0.0.0.0/0", str(join[2]), node),
-        _route(gr, str(cluster), str(join[1]), node),
+                parent=Link("Logical_Switch", place.external_switch, "ports"), node=node, tenant=t),
+        route(place.router, "0.0.0.0/0", own.split("/")[0], node, tenant=t),
+        route(gr, str(cluster), join_address(place.join, 1).split("/")[0], node, tenant=t),
         RowSpec("NAT", "nat:%s:snat:%s" % (gr, cluster),
                 {"type": "snat", "logical_ip": str(cluster), "external_ip": str(external.ip)},
-                parent=Link("Logical_Router", gr, "nat"), node=node),
+                parent=Link("Logical_Router", gr, "nat"), node=node, tenant=t),
     ]
     if nexthop is not None:
-        rows.append(_route(gr, "0.0.0.0/0", str(nexthop), node, output_port=router_port(gr, ext)))
+        rows.append(route(gr, "0.0.0.0/0", str(nexthop), node, output_port=router_port(gr, place.external_switch), tenant=t))
     return rows
+
+
+def _gateway(cluster: ipaddress.IPv4Network, gw: GatewaySpec, join: ipaddress.IPv4Network,
+             nodes: Dict[str, str]) -> List[RowSpec]:
+    external, nexthop = check_gateway("gateway", cluster, gw, join, list(nodes))
+    place = GatewayPlace(ROUTER, gateway_router(gw.node), JOIN_SWITCH, join, 0,
+                         external_switch(gw.node), localnet_port(gw.node))
+    return [
+        _switch(JOIN_SWITCH, {}),
+        *connect(ROUTER, JOIN_SWITCH, join_address(join, 1), None),
+        *gateway_rows(place, cluster, gw, external, nexthop),
+    ]
 
 
 def parse_nodes(value: Any) -> List[NodeSpec]:

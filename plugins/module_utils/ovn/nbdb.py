@@ -19,14 +19,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from ..common import MissingLibrary, OverlayError
 from .model import (
     KIND_KEY,
+    KIND_TASK,
     KIND_TOPOLOGY,
+    NODE_KEY,
     OWNER,
     OWNER_KEY,
     ROW_KEY,
     TABLES_WITH_NAMES,
-    Link,
     RowSpec,
     by_identity,
     describe,
@@ -53,14 +55,14 @@ PARENT_COLUMNS = {
     "NAT": (("Logical_Router", "nat"),),
 }
 MANAGED_TABLES = ("Logical_Router", "Logical_Switch", "Logical_Router_Port", "Logical_Switch_Port",
-                  "Logical_Router_Static_Route", "NAT")
+                  "Logical_Router_Static_Route", "NAT", "Load_Balancer")
 
 
-class CentralError(RuntimeError):
+class CentralError(OverlayError):
     """The OVN central databases cannot be reached or refused a change."""
 
 
-class OwnershipError(RuntimeError):
+class OwnershipError(OverlayError):
     """A row this collection would manage exists but was not made by it."""
 
 
@@ -97,7 +99,7 @@ def connect(remote: str, schema: str, timeout: float = 10.0):
     """An ovsdbapp API object on ``remote`` (``tcp:IP:PORT[,tcp:...]`` or ``unix:PATH``),
     with the whole database read. Raises CentralError naming the remote."""
     if not HAS_OVSDBAPP:
-        raise CentralError("ovsdbapp is not installed (Debian: python3-ovsdbapp): %s" % OVSDBAPP_IMPORT_ERROR)
+        raise MissingLibrary("ovsdbapp (Debian/Ubuntu: python3-ovsdbapp)", str(OVSDBAPP_IMPORT_ERROR))
     check_reachable(remote, min(timeout, 5.0))
     try:
         idl = _connection.OvsdbIdl.from_server(remote, schema)
@@ -212,18 +214,29 @@ class Plan:
 
 
 def _linked(api, spec: RowSpec, row) -> bool:
-    parent = find(api, spec.parent.table, spec.parent.name) if spec.parent else None
-    if parent is None:
-        return spec.parent is None
-    return any(r.uuid == row.uuid for r in getattr(parent, spec.parent.column))
+    """Whether every row that should reference ``row`` does."""
+    for link in spec.parents():
+        parent = find(api, link.table, link.name)
+        if parent is None or not any(r.uuid == row.uuid for r in getattr(parent, link.column)):
+            return False
+    return True
 
 
-def plan(api, wanted: Sequence[RowSpec], purge: bool = True, owned=None) -> Plan:
+def plan(api, wanted: Sequence[RowSpec], purge: bool = True, nodes: Optional[Iterable[str]] = None) -> Plan:
     """What to change so that the marked rows are exactly ``wanted``.
 
-    ``owned(table, row)`` picks the existing marked rows that are candidates for
-    deletion (default: every row marked as topology); with ``purge`` false
-    nothing is deleted."""
+    With ``purge``, marked topology rows not wanted are deleted, and, when
+    ``nodes`` (the cluster's nodes) is given, the task ports of nodes that
+    are not among them (their tasks' ports on tenant networks); with
+    ``purge`` false nothing is deleted."""
+    keep_nodes = set(nodes) if nodes is not None else None
+
+    def owned(table: str, row) -> bool:
+        if is_ours(row):
+            return True
+        return (keep_nodes is not None and table == "Logical_Switch_Port" and is_ours(row, KIND_TASK)
+                and row.external_ids.get(NODE_KEY) not in keep_nodes)
+
     index = by_identity(wanted)
     result = Plan()
     for spec in wanted:
@@ -243,12 +256,11 @@ def plan(api, wanted: Sequence[RowSpec], purge: bool = True, owned=None) -> Plan
                 "update", spec.table, spec.key,
                 {c: have[c] for c in diff_cols}, {c: want[c] for c in diff_cols}, spec, relink))
     if purge:
-        owned = owned or (lambda table, row: is_ours(row))
         doomed = []
         for table in MANAGED_TABLES:
             for row in rows(api, table):
                 key = row_key(table, row)
-                if owned(table, row) and (table, key) not in index:
+                if owned(table, row) and (table, key) not in index and not (table, key) in [(c.table, c.key) for c in doomed]:
                     doomed.append(Change("delete", table, key, snapshot(row, ("external_ids",)) | {"uuid": str(row.uuid)}))
         # Children before their parents (routers and switches last).
         doomed.sort(key=lambda c: c.table in ("Logical_Router", "Logical_Switch"))
@@ -269,11 +281,14 @@ class _ApplyPlan(_BaseCommand):  # type: ignore[misc,valid-type]
     def _row(self, made: Dict[Tuple[str, str], Any], table: str, key: str):
         return made.get((table, key)) or find(self.api, table, key, kind=None)
 
-    def _link(self, made, link: Link, row) -> None:
-        parent = self._row(made, link.table, link.name)
-        if parent is None:
-            raise CentralError("%s: its parent %s is missing" % (describe(row._table.name, link.name), describe(link.table, link.name)))
-        parent.addvalue(link.column, row)
+    def _link(self, made, spec: RowSpec, row) -> None:
+        for link in spec.parents():
+            parent = self._row(made, link.table, link.name)
+            if parent is None:
+                raise CentralError("%s: %s is missing" % (describe(spec.table, spec.key), describe(link.table, link.name)))
+            have = getattr(parent, link.column, [])  # a row inserted in this transaction has no value yet
+            if not any(r.uuid == row.uuid for r in have):
+                parent.addvalue(link.column, row)
 
     def run_idl(self, txn) -> None:
         made: Dict[Tuple[str, str], Any] = {}
@@ -295,14 +310,13 @@ class _ApplyPlan(_BaseCommand):  # type: ignore[misc,valid-type]
                 made[(spec.table, spec.key)] = row
                 for col, value in cols.items():
                     setattr(row, col, value)
-                if spec.parent:
-                    self._link(made, spec.parent, row)
+                self._link(made, spec, row)
             else:
                 row = find(self.api, spec.table, spec.key)
                 for col in change.after:
                     setattr(row, col, cols[col])
-                if change.relink and spec.parent:
-                    self._link(made, spec.parent, row)
+                if change.relink:
+                    self._link(made, spec, row)
 
 
 def apply(api, result: Plan, timeout: float = 30.0) -> None:

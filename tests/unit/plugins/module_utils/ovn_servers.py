@@ -117,7 +117,7 @@ class Chassis:
         subprocess.run(["ip", "netns", "del", self.ns], check=False)
 
 
-def start_chassis(d: str, ns: str, name: str, sb: str) -> Chassis:
+def start_chassis(d: str, ns: str, name: str, sb: str, controller: bool = True) -> Chassis:
     for tool in ("ovs-vswitchd", "ovn-controller"):
         if not shutil.which(tool):
             pytest.skip("%s not installed (Debian: openvswitch-switch, ovn-host)" % tool)
@@ -135,6 +135,8 @@ def start_chassis(d: str, ns: str, name: str, sb: str) -> Chassis:
     env = dict(os.environ, OVS_RUNDIR=d, OVN_RUNDIR=d)
     _ns(ns, "ovs-vswitchd", ch.ovs, "--pidfile=" + pids[1], "--unixctl=" + os.path.join(d, "vswitchd.ctl"),
         "--log-file=" + os.path.join(d, "vswitchd.log"), "--detach", "--no-chdir", env=env)
+    if not controller:
+        return ch
     ch.vsctl("set", "Open_vSwitch", ".", "external_ids:system-id=" + name, "external_ids:ovn-remote=" + sb,
              "external_ids:ovn-encap-type=geneve", "external_ids:ovn-encap-ip=127.0.0.1",
              "external_ids:ovn-bridge-datapath-type=netdev")

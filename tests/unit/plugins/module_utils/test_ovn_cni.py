@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ansible_collections.mesos.overlay.plugins.module_utils.ovn import cni, model, nbdb
+from ansible_collections.mesos.overlay.plugins.module_utils.ovn import cni, model, nbdb, tenants
 
 from ovn_servers import start, start_chassis
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.ovn, pytest.mark.kernel]
 
 COLLECTIONS = [p for p in sys.path if p.endswith(os.path.join(".build", "collections"))][0]
 NS = "i12-ovn-chassis"
-TASKS = ("i12-ovn-task1", "i12-ovn-task2", "i12-ovn-task3")
+TASKS = ("i12-ovn-task1", "i12-ovn-task2", "i12-ovn-task3", "i12-ovn-task4")
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,9 @@ def lab(tmp_path_factory):
     chassis = start_chassis(chd, NS, "node1", central.sb)
     api = nbdb.connect(central.nb, "OVN_Northbound")
     topo = model.build("10.221.0.0/16", [model.NodeSpec("node1", "10.221.1.0/24", "node1")])
+    topo.rows.extend(tenants.build_tenants(tenants.parse_tenants([
+        {"name": "coke", "cluster_subnet": "192.170.0.0/16",
+         "networks": [{"name": "coke1", "subnet": "192.170.1.0/24", "mtu": 1300}]}])))
     nbdb.apply(api, nbdb.plan(api, topo.rows))
     nbdb.close(api)
     for t in TASKS:
@@ -52,10 +55,13 @@ def config(central, chassis, **over):
     return cfg
 
 
-def call(chassis, command, cfg, task, container_id):
+def call(chassis, command, cfg, task, container_id, labels=None):
     """As Mesos calls a plugin: config on stdin, CNI_* in the environment, in the node's namespace."""
     env = dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=container_id, CNI_NETNS="/run/netns/" + task,
                CNI_IFNAME="eth0", CNI_PATH="/usr/lib/cni", PYTHONPATH=COLLECTIONS)
+    if labels:
+        cfg = dict(cfg, args={"org.apache.mesos": {"network_info": {
+            "name": cfg["name"], "labels": {"labels": [{"key": k, "value": v} for k, v in labels.items()]}}}})
     proc = subprocess.run(
         ["ip", "netns", "exec", chassis.ns, sys.executable, "-c",
          "import sys; from ansible_collections.mesos.overlay.plugins.module_utils.ovn.cni import main; sys.exit(main())"],
@@ -96,7 +102,7 @@ def test_del_removes_port_veth_and_logical_port_and_is_idempotent(lab):
     assert rc == 0, (out, err)
     host = cni.host_ifname("c3", "eth0")
     port = model.task_port("node1", "c3", "eth0")
-    for _attempt in range(2):
+    for _call in range(2):
         rc, out, err = call(chassis, "DEL", config(central, chassis), TASKS[2], "c3")
         assert rc == 0 and out is None, (out, err)
     assert host not in chassis.vsctl("list-ports", "br-int")
@@ -118,3 +124,19 @@ def test_bad_config_names_the_field(lab):
     del cfg["switch"]
     rc, out, err = call(chassis, "ADD", cfg, TASKS[0], "c9")
     assert rc == 1 and out["msg"] == "config: switch is missing"
+
+
+def test_the_label_logical_switch_picks_a_tenant_network_with_its_mtu(lab):
+    central, chassis = lab
+    rc, out, err = call(chassis, "ADD", config(central, chassis), TASKS[3], "c4", labels={"logical_switch": "coke1"})
+    assert rc == 0, (out, err)
+    assert out["ip4"]["ip"].startswith("192.170.1.") and out["ip4"]["gateway"] == "192.170.1.1"
+    mtu = subprocess.run(["ip", "netns", "exec", TASKS[3], "cat", "/sys/class/net/eth0/mtu"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert mtu == "1300"
+    assert ping(TASKS[3], "192.170.1.1")
+    rc, out, err = call(chassis, "DEL", config(central, chassis), TASKS[3], "c4")
+    assert rc == 0, (out, err)
+    assert "coke1_c4_eth0" not in central.nbctl("show")
+    rc, out, err = call(chassis, "ADD", config(central, chassis), TASKS[3], "c5", labels={"logical_switch": "nope"})
+    assert rc == 1 and "label logical_switch: 'nope' is not a switch" in out["msg"]
