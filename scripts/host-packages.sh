@@ -6,7 +6,7 @@
 # with Java), shellcheck (scripts/shellcheck.sh and ansible-test sanity).
 # Installed from Debian only when a command or file is missing.
 set -euo pipefail
-declare -A NEED=([containernetworking-plugins]=/usr/lib/cni/bridge [iproute2]=ip [iptables]=iptables [ipset]=ipset [iputils-ping]=ping [rsync]=rsync [debootstrap]=debootstrap [shellcheck]=shellcheck)
+declare -A NEED=([containernetworking-plugins]=/usr/lib/cni/bridge [iproute2]=ip [iptables]=iptables [ipset]=ipset [iputils-ping]=ping [rsync]=rsync [debootstrap]=debootstrap [shellcheck]=shellcheck [openvswitch-switch]=ovs-vswitchd [ovn-central]=ovn-northd [ovn-host]=ovn-controller [ethtool]=ethtool)
 missing=()
 for pkg in "${!NEED[@]}"; do
   cmd=${NEED[$pkg]}
