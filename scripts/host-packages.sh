@@ -3,7 +3,8 @@
 # namespaces (iproute2, iptables, ipset), the real CNI plugins that the Mesos
 # CNI harness runs (containernetworking-plugins), the sanity copy (rsync), the lab
 # image (debootstrap), the ZooKeeper server of the state-store tests (zookeeper,
-# with Java), shellcheck (scripts/shellcheck.sh and ansible-test sanity).
+# with Java), shellcheck (scripts/shellcheck.sh and ansible-test sanity), and Open vSwitch +
+# OVN (openvswitch-switch, ovn-central, ovn-host, ethtool) for the ovn-marked tests.
 # Installed from Debian only when a command or file is missing.
 set -euo pipefail
 declare -A NEED=([containernetworking-plugins]=/usr/lib/cni/bridge [iproute2]=ip [iptables]=iptables [ipset]=ipset [iputils-ping]=ping [rsync]=rsync [debootstrap]=debootstrap [shellcheck]=shellcheck [openvswitch-switch]=ovs-vswitchd [ovn-central]=ovn-northd [ovn-host]=ovn-controller [ethtool]=ethtool)
