@@ -50,8 +50,9 @@ lab-down: venv collection
 	ansible-playbook -i inventories/lab playbooks/lab.yml -e overlay_lab_state=absent
 
 # Unit tests, then the netlink tests again under Debian 12's pyroute2 (0.7.2).
-# Netlink and NAT tests need root and the host packages (scripts/host-packages.sh).
-unit: venv collection hostdeps
+# Netlink and NAT tests need root and the host packages (scripts/host-packages.sh);
+# the Docker tests need the engine and the lab image, so both are made first.
+unit: venv collection hostdeps image
 	$(BIN)/python -m pytest -q tests/unit
 	LEGS=old tests/unit/run_pyroute2_matrix.sh
 

@@ -9,6 +9,13 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def docker_engine_answers():
+    """True when a Docker engine answers (not only when its socket file is left over)."""
+    if shutil.which("docker") is None:
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True, check=False).returncode == 0
+
+
 def example_inventory(tmp_path):
     """A copy of inventories/example (hosts that need not exist) under ``tmp_path``."""
     inv = tmp_path / "inv"

@@ -1,15 +1,14 @@
 """make lab-down (playbooks/lab.yml with overlay_lab_state=absent) leaves no lab state behind."""
 
 import os
-import shutil
 import uuid
 
 import pytest
-from playbook_helpers import ansible_playbook
+from playbook_helpers import ansible_playbook, docker_engine_answers
 
 
 @pytest.mark.playbook
-@pytest.mark.skipif(shutil.which("docker") is None or not os.path.exists("/var/run/docker.sock"),
+@pytest.mark.skipif(not docker_engine_answers(),
                     reason="needs a Docker engine (make engine)")
 def test_lab_down_removes_the_state_file_its_backup_and_its_lock(tmp_path):
     tag = uuid.uuid4().hex[:8]               # names no lab uses: nothing real is removed

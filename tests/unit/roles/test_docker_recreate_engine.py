@@ -3,19 +3,17 @@ container on it is refused, naming the container (what docker_network_info
 reports is what overlay_docker_plan reads)."""
 
 import json
-import os
-import shutil
 import subprocess
 import uuid
 
 import pytest
-from playbook_helpers import ansible_playbook
+from playbook_helpers import ansible_playbook, docker_engine_answers
 
 IMAGE = "mesos-overlay-lab:latest"
 
 pytestmark = [
     pytest.mark.playbook,
-    pytest.mark.skipif(shutil.which("docker") is None or not os.path.exists("/var/run/docker.sock"),
+    pytest.mark.skipif(not docker_engine_answers(),
                        reason="needs a Docker engine (make engine)"),
 ]
 
