@@ -89,18 +89,8 @@ options:
     description: The mark on our rules (C(-m comment --comment)); masquerade rules get C(<comment>:<overlay>).
     type: str
     default: mesos-overlay
-  backend:
-    description:
-      - V(auto) calls C(iptables-save)/C(iptables-restore) (the system's alternative);
-        V(nft) and V(legacy) call C(iptables-nft-*) or C(iptables-legacy-*).
-    type: str
-    choices: [auto, nft, legacy]
-    default: auto
-  state:
-    description: V(absent) removes the set, our rules and our chains.
-    type: str
-    choices: [present, absent]
-    default: present
+extends_documentation_fragment:
+  - mesos.overlay.iptables
 """
 
 EXAMPLES = r"""

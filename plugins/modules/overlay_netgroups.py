@@ -74,16 +74,8 @@ options:
     description: The VXLAN device.
     type: str
     default: vtep1024
-  backend:
-    description: V(auto) uses the system's C(iptables-save)/C(iptables-restore); V(nft) or V(legacy) pick one.
-    type: str
-    choices: [auto, nft, legacy]
-    default: auto
-  state:
-    description: V(absent) removes every set, rule and chain of ours.
-    type: str
-    choices: [present, absent]
-    default: present
+extends_documentation_fragment:
+  - mesos.overlay.iptables
 """
 
 EXAMPLES = r"""

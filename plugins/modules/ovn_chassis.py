@@ -16,10 +16,6 @@ description:
     and makes the given bridges and ports (interface type, MAC, C(external_ids) keys such as
     C(iface-id)) exist. Other keys, bridges and ports are left alone.
   - Reads the database once and writes the difference in one transaction (ovsdbapp).
-author:
-  - mesos.overlay developers (@mesos-overlay)
-requirements:
-  - ovsdbapp (Debian/Ubuntu package C(python3-ovsdbapp))
 attributes:
   check_mode:
     support: full
@@ -46,10 +42,8 @@ options:
     type: list
     elements: dict
     default: []
-  timeout:
-    description: Seconds to wait for the database.
-    type: int
-    default: 20
+extends_documentation_fragment:
+  - mesos.overlay.ovsdb
 """
 
 EXAMPLES = r"""

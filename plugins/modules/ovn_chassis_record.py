@@ -15,10 +15,6 @@ description:
     that could not be reached left it behind. This module deletes the C(Chassis) (and its
     C(Encap) and C(Chassis_Private)) records named in O(absent), the nodes' system-ids, and
     nothing else.
-author:
-  - mesos.overlay developers (@mesos-overlay)
-requirements:
-  - ovsdbapp (Debian/Ubuntu package C(python3-ovsdbapp))
 attributes:
   check_mode:
     support: full
@@ -39,10 +35,8 @@ options:
     type: list
     elements: str
     required: true
-  timeout:
-    description: Seconds to wait for the database.
-    type: int
-    default: 20
+extends_documentation_fragment:
+  - mesos.overlay.ovsdb
 """
 
 EXAMPLES = r"""

@@ -15,10 +15,6 @@ description:
     its chassis (registered, Geneve endpoint), its switch's block, whether its own port is up and
     how many task ports it has - C(STATUS_OK) or C(STATUS_FAILED) with the reasons - and per
     network the switches with their ports (kind C(topology), C(task) or C(foreign), up, addresses).
-author:
-  - mesos.overlay developers (@mesos-overlay)
-requirements:
-  - ovsdbapp (Debian/Ubuntu package C(python3-ovsdbapp))
 attributes:
   check_mode:
     support: full
@@ -47,10 +43,8 @@ options:
     description: The Mesos network name of the cluster subnet.
     type: str
     default: ovn
-  timeout:
-    description: Seconds to wait for the databases.
-    type: int
-    default: 20
+extends_documentation_fragment:
+  - mesos.overlay.ovsdb
 """
 
 EXAMPLES = r"""

@@ -29,10 +29,6 @@ description:
     Task ports made by the CNI plugin (kind C(task)) go with their node's switch, and
     with O(purge) those of nodes no longer in O(nodes) (on tenant networks) go too.
   - Uses ovsdbapp; run it where the Northbound database is reachable (a master).
-author:
-  - mesos.overlay developers (@mesos-overlay)
-requirements:
-  - ovsdbapp (Debian/Ubuntu package C(python3-ovsdbapp))
 attributes:
   check_mode:
     support: full
@@ -88,10 +84,8 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  timeout:
-    description: Seconds to wait for the database (connection and transaction).
-    type: int
-    default: 20
+extends_documentation_fragment:
+  - mesos.overlay.ovsdb
 """
 
 EXAMPLES = r"""
