@@ -124,7 +124,6 @@ def rows_of(central, node):
     return sorted(out)
 
 
-
 @pytest.mark.ovn
 def test_removing_the_first_gateway_leaves_the_second_untouched(central):
     assert topology(central, MASTER1, AGENT1)["changed"]
