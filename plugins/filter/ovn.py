@@ -2,10 +2,13 @@
 # Copyright: mesos.overlay developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters of the OVN backend: the allocator's view of it, nodes for the topology,
-a node's place in the topology, the CNI config of an OVN network."""
+a node's place in the topology, the CNI config of an OVN network, which CNI
+configs on a node are the collection's."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.mesos.overlay.plugins.module_utils.ovn import model, tenants
@@ -61,6 +64,25 @@ def ovn_cni_config(place: Dict[str, str], name: str, nb: str, mtu: Optional[int]
     }
 
 
+def ovn_cni_ours(read: Any, plugin: Any = "mesos-overlay-ovn") -> List[str]:
+    """Of files read with ``ansible.builtin.slurp`` in a loop (its ``results``),
+    the paths of the CNI configs of ``plugin``: a JSON object whose ``type`` is
+    ``plugin``. Anything else (not JSON, another type, a skipped item) is not ours."""
+    if not isinstance(read, list):
+        raise ValueError("expected the results of ansible.builtin.slurp in a loop, got %r" % (read,))
+    out = []
+    for result in read:
+        if not isinstance(result, dict) or not isinstance(result.get("content"), str) or not result.get("source"):
+            continue
+        try:
+            config = json.loads(base64.b64decode(result["content"], validate=True))
+        except ValueError:  # not base64, not UTF-8, not JSON
+            continue
+        if isinstance(config, dict) and config.get("type") == str(plugin):
+            out.append(str(result["source"]))
+    return out
+
+
 def ovn_interface_of(links: Any, address: Any) -> Dict[str, Any]:
     """From ``ip -j addr show`` output, the interface holding ``address``:
     ``{ifname, prefixlen, mac}``; ``{}`` when none does."""
@@ -96,6 +118,7 @@ class FilterModule:
             "ovn_node_addresses": as_filter(ovn_node_addresses, "ovn_node_addresses"),
             "ovn_remote": as_filter(ovn_remote, "ovn_remote"),
             "ovn_cni_config": as_filter(ovn_cni_config, "ovn_cni_config"),
+            "ovn_cni_ours": as_filter(ovn_cni_ours, "ovn_cni_ours"),
             "ovn_interface_of": as_filter(ovn_interface_of, "ovn_interface_of"),
             "ovn_tenant_networks": as_filter(ovn_tenant_networks, "ovn_tenant_networks"),
             "ovn_gateway_nodes": as_filter(ovn_gateway_nodes, "ovn_gateway_nodes"),

@@ -68,6 +68,10 @@ options:
         C(GR_<name>_<node>) per gateway (SNAT, default routes of the tenant's router to each),
         per network a switch C(<network>) with router port C(rtos-<name>-<network>), per load
         balancer an OVN load balancer on the tenant's gateway routers. No route joins two tenants.
+      - A tenant's gateway router keeps the join address it holds in the database (its port
+        C(rtoj-GR_<name>_<node>)), whatever its place in C(gateways); a new one takes the lowest free
+        address of the tenant's C(join_subnet) from the second up. Removing a gateway touches no row
+        of the others.
     type: list
     elements: dict
     default: []

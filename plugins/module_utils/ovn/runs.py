@@ -15,18 +15,25 @@ from . import model, nbdb, status, tenants, vswitch
 
 def run_topology(module: Any) -> Dict[str, Any]:
     p = module.params
+    purge = p["purge"] or p["state"] == "absent"
     if p["state"] == "present":
         if not p["cluster_subnet"]:
             raise model.TopologyError("cluster_subnet: required with state=present")
         nodes = model.parse_nodes(p["nodes"])
         topo = model.build(p["cluster_subnet"], nodes, model.parse_gateway(p["gateway"]), p["join_subnet"])
-        topo.rows.extend(tenants.build_tenants(tenants.parse_tenants(p["tenants"]), [n.name for n in nodes]))
+        names = [n.name for n in nodes]
+        wanted_tenants = tenants.parse_tenants(p["tenants"])
+        tenants.build_tenants(wanted_tenants, names)  # bad input fails before the database is asked
     else:
         topo = model.Topology()
-        nodes = []
+        names = []
+        wanted_tenants = []
     api = nbdb.connect(p["nb"], "OVN_Northbound", timeout=p["timeout"])
     try:
-        plan = nbdb.plan(api, topo.rows, purge=p["purge"] or p["state"] == "absent", nodes=[n.name for n in nodes])
+        # Gateways keep the join addresses they hold: read them before building.
+        held = tenants.read_join_addresses(nbdb.rows(api, "Logical_Router_Port"))
+        rows = topo.rows + tenants.build_tenants(wanted_tenants, names, held, purge)
+        plan = nbdb.plan(api, rows, purge=purge, nodes=names)
         if not module.check_mode:
             nbdb.apply(api, plan, timeout=p["timeout"])
     finally:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -43,3 +46,30 @@ def test_remote_and_interface_of():
               "addr_info": [{"family": "inet", "local": "172.31.220.21", "prefixlen": 24}]}]
     assert F["ovn_interface_of"](links, "172.31.220.21") == {"ifname": "eth0", "prefixlen": 24, "mac": "02:42:ac:1f:dc:15"}
     assert F["ovn_interface_of"](links, "10.9.9.9") == {}
+
+
+def slurped(path, text):
+    return {"source": path, "content": base64.b64encode(text.encode()).decode(), "item": path, "changed": False}
+
+
+def test_cni_ours_is_a_json_object_whose_type_is_the_plugin():
+    read = [
+        slurped("/cni/coke1.conf", json.dumps({"name": "coke1", "type": "mesos-overlay-ovn"}, indent=4)),
+        slurped("/cni/dcos.conf", json.dumps({"name": "dcos", "type": "mesos-cni-port-mapper",
+                                              "delegate": {"type": "mesos-overlay-ovn"}})),
+        slurped("/cni/chain.conf", json.dumps({"plugins": [{"type": "mesos-overlay-ovn"}]})),
+        slurped("/cni/list.conf", json.dumps([{"type": "mesos-overlay-ovn"}])),
+        slurped("/cni/broken.conf", '{"type": "mesos-overlay-ovn",'),
+        {"source": "/cni/latin1.conf", "content": base64.b64encode(b'{"type": "\xe9"}').decode()},  # not UTF-8
+        {"source": "/cni/garbled.conf", "content": "not base64!"},
+        {"item": "/cni/ovn.conf", "skipped": True, "skip_reason": "Conditional result was False"},
+        "not a result",
+    ]
+    assert F["ovn_cni_ours"](read, "mesos-overlay-ovn") == ["/cni/coke1.conf"]
+    assert F["ovn_cni_ours"](read, "mesos-cni-port-mapper") == ["/cni/dcos.conf"]
+    assert F["ovn_cni_ours"]([], "mesos-overlay-ovn") == []
+
+
+def test_cni_ours_wants_the_loop_results():
+    with pytest.raises(AnsibleFilterError, match="ovn_cni_ours: expected the results of ansible.builtin.slurp in a loop"):
+        F["ovn_cni_ours"]({"results": []})
