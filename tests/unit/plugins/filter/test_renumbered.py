@@ -46,9 +46,10 @@ GROUPED = dict(HELD, overlays={"dcos": dict(HELD["overlays"]["dcos"],
                                             netgroups={"blue": "9.0.5.0/24", "red": "9.0.6.0/24"})})
 
 
-def grouped_record(alloc=GROUPED, ids=IDS):
+def grouped_record(alloc=None, ids=None):
     """The record as the agent role writes it: node_fact, and the netgroup policy beside it."""
-    return dict(node_fact(alloc), netgroups={"ids": dict(ids), "isolated": [], "state": {"status": "STATUS_OK"}})
+    return dict(node_fact(alloc or GROUPED),
+                netgroups={"ids": dict(ids or IDS), "isolated": [], "state": {"status": "STATUS_OK"}})
 
 
 def test_the_same_netgroup_blocks_and_ids_are_fine():
