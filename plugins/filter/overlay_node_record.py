@@ -83,7 +83,8 @@ RETURN = r"""
 _value:
   description:
     - C({version, ip, vtep, mesos_bridge, docker_bridge, overlays, cni_files, docker_networks}),
-      C(overlays) keyed by name, each with its blocks and C(state).
+      C(overlays) keyed by name, each with its blocks, C(netgroups) (netgroup to the block of
+      its docker network, when the allocation has them) and C(state).
   type: dict
 """
 

@@ -14,9 +14,12 @@ author: mesos.overlay developers (@mesos-overlay)
 description:
   - Compares a node's allocation with what the node holds, its record (the local fact
     C(mesos_overlay) the agent role writes) - the VTEP address (v4 and v6), the VTEP
-    MAC, and each overlay's blocks.
-  - Only values present on both sides count - gaining an overlay or IPv6 is not
-    renumbering, nor losing an overlay that was removed from the configuration.
+    MAC, each overlay's blocks, the blocks of the node's docker networks of netgroups,
+    and the netgroups' policy IDs (against O(netgroups)).
+  - Only values present on both sides count - gaining an overlay, IPv6 or a netgroup is
+    not renumbering, nor losing an overlay or a netgroup that was removed from the
+    configuration. A record written before records held the docker blocks of netgroups
+    is compared on what it holds.
   - Returns an empty string when nothing would move, else a message naming the node,
     what it holds, what it would get, and how to resolve it.
 positional: _input, record, name
@@ -33,6 +36,12 @@ options:
     description: The node's name, for the message.
     type: str
     required: true
+  netgroups:
+    description:
+      - The netgroups' policy IDs of this allocation (C(overlay_netgroups), published by
+        the master role); compared with the IDs the record's netgroup policy uses.
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -43,7 +52,8 @@ EXAMPLES = r"""
   vars:
     __why: >-
       {{ overlay_allocation | mesos.overlay.overlay_renumbered(ansible_local.mesos_overlay | default(none),
-                                                              inventory_hostname) }}
+                                                              inventory_hostname,
+                                                              netgroups=overlay_netgroups | default({})) }}
 """
 
 RETURN = r"""
@@ -56,8 +66,8 @@ from ansible_collections.mesos.overlay.plugins.module_utils.takeover import RESO
 from ansible_collections.mesos.overlay.plugins.plugin_utils.filters import as_filter
 
 
-def renumbered(allocation, record, name):
-    line = renumber_line(name, record, allocation)
+def renumbered(allocation, record, name, netgroups=None):
+    line = renumber_line(name, record, allocation, netgroups)
     if not line:
         return ""
     return (f"refusing to renumber {line}; nothing on {name} was touched. The allocation state"

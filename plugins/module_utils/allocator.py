@@ -459,7 +459,9 @@ class Allocator:
                 kept[group] = _block(overlay.subnet, overlay.prefix, index)
                 mark(node)
             if kept:
-                entry["netgroups"] = kept
+                # in the configuration's order, however they were held (a recovery seeds
+                # them in name order), so that a recovered document is the lost one
+                entry["netgroups"] = {g: kept[g] for g in wanted}
             else:
                 entry.pop("netgroups", None)
 

@@ -123,7 +123,8 @@ options:
     description:
       - What each node holds, keyed by node name - the agent role's local fact
         C(mesos_overlay) (C(vtep.ip), C(vtep.ip6), C(vtep.mac), C(overlays.NAME.subnet),
-        C(overlays.NAME.subnet6)).
+        C(overlays.NAME.subnet6), C(overlays.NAME.netgroups) (netgroup to the block of its
+        docker network), C(netgroups.ids) (the netgroups' policy IDs)).
       - A node whose allocation would differ from its record fails the run before
         anything is written, naming the node, what it holds and what it would get.
     type: dict
@@ -131,8 +132,9 @@ options:
   recover:
     description:
       - Seed the state from O(node_records) before allocating, as O(import_state) does
-        (refusing conflicts such as two nodes claiming one address). Rebuilds a lost state;
-        with an intact one it changes nothing.
+        (refusing conflicts such as two nodes claiming one address or block, or two policy
+        IDs for one netgroup). Rebuilds a lost state, netgroups' policy IDs and docker
+        blocks included; with an intact one it changes nothing.
     type: bool
     default: false
   prune:

@@ -54,6 +54,9 @@ def node_fact(allocation: Mapping[str, Any], errors: Any = None,
               states: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     """The record of a node, given its allocation and the outcome per overlay.
 
+    Per overlay the record holds the blocks of ``BLOCK_KEYS`` and, with netgroups,
+    ``netgroups`` (netgroup -> the block of the docker network of that overlay and
+    netgroup), as the allocation gives them.
     ``errors`` maps an overlay to a list of messages (or one string): any message
     makes its status FAILED with the messages joined by ``; ``. Overlays named in
     ``configuring`` are CONFIGURING; otherwise ``states`` (overlay -> state) gives the
@@ -67,6 +70,10 @@ def node_fact(allocation: Mapping[str, Any], errors: Any = None,
     for name, block in (allocation.get("overlays") or {}).items():
         errs = [str(e) for e in errors.get(name) or [] if e]
         entry = {k: (block or {}).get(k) for k in BLOCK_KEYS}
+        if (block or {}).get("netgroups"):
+            # the blocks of the docker networks of this overlay's netgroups: held like the
+            # overlay's own block (a renumbering of them is refused, a recovery rebuilds them)
+            entry["netgroups"] = dict(block["netgroups"])
         if errs:
             entry["state"] = state(FAILED, "; ".join(errs))
         elif name in configuring:
@@ -157,7 +164,8 @@ def node_record(allocation: Mapping[str, Any], old: Optional[Mapping[str, Any]] 
     network recorded, so a later run tries again. ``failure`` (an unexpected error
     that stopped the run) fails every overlay. With ``configuring``, the results are
     not read: overlays the earlier record does not know are CONFIGURING and the
-    others keep their earlier state (written before the work starts).
+    others keep their earlier state, and the earlier record's ``netgroups`` (the
+    netgroup policy, written by the role) is kept (written before the work starts).
     """
     old = old or {}
     results = results or {}
@@ -171,8 +179,13 @@ def node_record(allocation: Mapping[str, Any], old: Optional[Mapping[str, Any]] 
     networks = set(old.get("docker_networks") or [])
     common = {"mesos_bridge": mesos_bridge, "docker_bridge": docker_bridge, "vtep": vtep}
     if configuring:
-        return node_fact(allocation, cni_files=cni_files, docker_networks=networks,
-                         configuring=[n for n in names if n not in old_states], states=old_states, **common)
+        record = node_fact(allocation, cni_files=cni_files, docker_networks=networks,
+                           configuring=[n for n in names if n not in old_states], states=old_states, **common)
+        if isinstance(old.get("netgroups"), Mapping):
+            # the node still runs the earlier netgroup policy (its policy IDs, which a
+            # recovery rebuilds the state's from) until the run's final record replaces it
+            record["netgroups"] = dict(old["netgroups"])
+        return record
 
     errors: List[Dict[str, List[str]]] = []
     mesos_names = names if mesos_bridge else []

@@ -38,12 +38,23 @@ def allocations(proc):
     return {host: res["overlay_allocation"] for host, res in task["hosts"].items()}
 
 
-def write_records(inv, allocated):
-    """Each node's record, where the agent role keeps it."""
+def write_records(inv, allocated, netgroup_ids=None):
+    """Each node's record, where the agent role keeps it (with netgroups, the netgroup
+    policy the role writes beside it: the IDs the master role published)."""
     for name, alloc in allocated.items():
         facts = inv.parent / "facts" / name
         facts.mkdir(parents=True, exist_ok=True)
-        (facts / "mesos_overlay.fact").write_text(json.dumps(node_fact(alloc)))
+        record = node_fact(alloc)
+        if netgroup_ids:
+            record["netgroups"] = {"ids": dict(netgroup_ids), "isolated": [], "state": {"status": "STATUS_OK"}}
+        (facts / "mesos_overlay.fact").write_text(json.dumps(record))
+
+
+def set_netgroups(inv, names):
+    path = inv / "group_vars" / "all" / "overlay.yml"
+    config = yaml.safe_load(path.read_text())
+    config["overlay_network"]["netgroups"] = names
+    path.write_text(yaml.safe_dump(config))
 
 
 def test_a_lost_state_refuses_to_renumber_and_recover_rebuilds_it(cluster):
@@ -64,3 +75,32 @@ def test_a_lost_state_refuses_to_renumber_and_recover_rebuilds_it(cluster):
     assert state.read_bytes() == lost
     assert not json.loads(ansible_playbook(cluster, PLAYBOOK)
                           .stdout)["stats"]["master1"]["changed"]
+
+
+def test_netgroups_ids_and_docker_blocks_are_never_moved_and_recovered_exactly(cluster):
+    """blue came first, red later: afresh, red would get blue's ID and the first docker blocks."""
+    state = cluster / "overlay_state.json"
+    set_netgroups(cluster, ["blue"])
+    allocations(ansible_playbook(cluster, PLAYBOOK))
+    set_netgroups(cluster, ["red", "blue"])
+    allocated = allocations(ansible_playbook(cluster, PLAYBOOK))
+    lost = json.loads(state.read_text())
+    assert lost["netgroups"] == {"red": 2, "blue": 1}
+    write_records(cluster, allocated, lost["netgroups"])
+    state.unlink()
+
+    refused = ansible_playbook(cluster, PLAYBOOK)
+    assert refused.returncode != 0
+    assert "refusing to renumber 4 node(s), nothing was written or touched: a1 holds dcos netgroup blue" in refused.stdout
+    assert ("master1 holds netgroup blue policy ID 1, netgroup red policy ID 2; the allocation would give it"
+            " netgroup blue policy ID 2, netgroup red policy ID 1") in refused.stdout
+    assert not state.exists()
+
+    recovered = ansible_playbook(cluster, "tests/integration/playbooks/allocate.yml",
+                                 "-e", '{"overlay_recover": true}')
+    assert allocations(recovered) == allocated
+    rebuilt = json.loads(state.read_text())
+    assert rebuilt["netgroups"] == lost["netgroups"]
+    assert {n: node["overlays"]["dcos"]["netgroups"] for n, node in rebuilt["nodes"].items() if n != "master1"} \
+        == {n: node["overlays"]["dcos"]["netgroups"] for n, node in lost["nodes"].items() if n != "master1"}
+    assert rebuilt == lost

@@ -143,3 +143,26 @@ def test_unknown_steps_and_unreadable_records_are_errors():
     with pytest.raises(ValueError, match="is a list, not a JSON object"):
         parse_record("[]", "/f")
     assert parse_record('{"version": 1}', "/f") == {"version": 1}
+
+
+# ---------------------------------------------------------------------------
+# Netgroups: what the record holds so that a renumbering is seen and a recovery rebuilds
+
+
+def test_the_record_holds_the_docker_blocks_of_netgroups_per_overlay():
+    alloc = allocation("a", "b")
+    alloc["overlays"]["a"]["netgroups"] = {"blue": "9.0.5.0/24", "red": "9.0.6.0/24"}
+    record = node_record(alloc, {}, converged(["a", "b"]), cni_dir=CNI, vtep=VTEP)
+    assert record["overlays"]["a"]["netgroups"] == {"blue": "9.0.5.0/24", "red": "9.0.6.0/24"}
+    assert "netgroups" not in record["overlays"]["b"]  # a record without netgroups is as before
+
+
+def test_the_record_written_before_the_work_keeps_the_earlier_netgroup_policy():
+    """The role writes the netgroup policy (its IDs) beside this record; the record written
+    before the work starts must not drop it, or a run stopped then would lose the IDs."""
+    old = node_record(allocation("a"), {}, converged(["a"]), cni_dir=CNI, vtep=VTEP)
+    old["netgroups"] = {"ids": {"blue": 1, "red": 2}, "isolated": [], "docker_networks": ["a.blue", "a.red"],
+                        "state": {"status": "STATUS_OK"}}
+    configuring = node_record(allocation("a", "b"), old, cni_dir=CNI, vtep=VTEP, configuring=True)
+    assert configuring["netgroups"] == old["netgroups"]
+    assert "netgroups" not in node_record(allocation("a", "b"), {}, cni_dir=CNI, vtep=VTEP, configuring=True)

@@ -36,3 +36,51 @@ def test_node_records_come_from_gathered_local_facts():
     hostvars = {"a": {"ansible_local": {"mesos_overlay": node_fact(HELD)}},
                 "b": {"ansible_local": {}}, "c": {}}
     assert list(overlay_node_records(["a", "b", "c", "d"], hostvars)) == ["a"]
+
+
+# ---------------------------------------------------------------------------
+# Netgroups: the docker blocks of a node's netgroups and the policy IDs its policy uses
+
+IDS = {"blue": 1, "red": 2}
+GROUPED = dict(HELD, overlays={"dcos": dict(HELD["overlays"]["dcos"],
+                                            netgroups={"blue": "9.0.5.0/24", "red": "9.0.6.0/24"})})
+
+
+def grouped_record(alloc=None, ids=None):
+    """The record as the agent role writes it: node_fact, and the netgroup policy beside it."""
+    return dict(node_fact(alloc or GROUPED),
+                netgroups={"ids": dict(ids or IDS), "isolated": [], "state": {"status": "STATUS_OK"}})
+
+
+def test_the_same_netgroup_blocks_and_ids_are_fine():
+    assert overlay_renumbered(GROUPED, grouped_record(), "agent1", netgroups=IDS) == ""
+
+
+def test_another_docker_block_of_a_netgroup_is_refused_naming_overlay_and_netgroup():
+    moved = dict(GROUPED, overlays={"dcos": dict(GROUPED["overlays"]["dcos"],
+                                                 netgroups={"blue": "9.0.6.0/24", "red": "9.0.5.0/24"})})
+    why = overlay_renumbered(moved, grouped_record(), "agent1", netgroups=IDS)
+    assert why.startswith("refusing to renumber agent1 holds dcos netgroup blue 9.0.5.0/24, dcos netgroup red"
+                          " 9.0.6.0/24; the allocation would give it dcos netgroup blue 9.0.6.0/24, dcos netgroup"
+                          " red 9.0.5.0/24; nothing on agent1 was touched")
+
+
+def test_other_policy_ids_are_refused_naming_the_netgroup():
+    why = overlay_renumbered(GROUPED, grouped_record(), "agent1", netgroups={"blue": 2, "red": 1})
+    assert why.startswith("refusing to renumber agent1 holds netgroup blue policy ID 1, netgroup red policy ID 2;"
+                          " the allocation would give it netgroup blue policy ID 2, netgroup red policy ID 1;")
+
+
+def test_gaining_or_losing_a_netgroup_is_not_renumbering():
+    only_blue = dict(GROUPED, overlays={"dcos": dict(GROUPED["overlays"]["dcos"], netgroups={"blue": "9.0.5.0/24"})})
+    assert overlay_renumbered(GROUPED, grouped_record(only_blue, {"blue": 1}), "agent1", netgroups=IDS) == ""
+    assert overlay_renumbered(only_blue, grouped_record(), "agent1", netgroups={"blue": 1}) == ""
+    assert overlay_renumbered(HELD, grouped_record(), "agent1") == ""  # netgroups turned off
+
+
+def test_a_record_written_before_it_held_docker_blocks_is_not_refused():
+    """Records of earlier versions: no docker blocks of netgroups (and perhaps no policy)."""
+    old = node_fact(HELD)
+    assert overlay_renumbered(GROUPED, old, "agent1", netgroups=IDS) == ""
+    assert overlay_renumbered(GROUPED, dict(old, netgroups={"ids": IDS}), "agent1", netgroups=IDS) == ""
+    assert overlay_renumbered(GROUPED, dict(old, netgroups={"state": {}}), "agent1", netgroups=IDS) == ""

@@ -239,3 +239,184 @@ def test_recover_refuses_two_nodes_claiming_one_address(tmp_path):
                                           " which agent-a holds .the record on agent-a.; two nodes"):
         run(state, node_records=held, recover=True)
     assert not state.exists()
+
+
+# ---------------------------------------------------------------------------
+# Netgroups: the docker blocks of each agent's netgroups and the policy IDs
+
+GROUPED = dict(NETWORK, netgroups=["blue", "red"])
+
+
+def grouped_records(out):
+    """Each node's record as the agent role writes it: with netgroups, its netgroup policy
+    (the IDs the master role published) beside what node_fact holds."""
+    return {name: dict(rec, netgroups={"ids": dict(out["netgroups"]), "isolated": [],
+                                       "state": {"status": "STATUS_OK"}})
+            for name, rec in records(out["allocations"]).items()}
+
+
+def _grouped_cluster(state):
+    """blue came first, red later: red's ID and blocks are not where a fresh run puts them."""
+    run(state, network=dict(NETWORK, netgroups=["blue"]), agents=CLUSTER + [NEW])
+    out = run(state, network=dict(NETWORK, netgroups=["red", "blue"]), agents=CLUSTER + [NEW])
+    assert out["netgroups"] == {"red": 2, "blue": 1}
+    return out, grouped_records(out)
+
+
+def _netgroup_part(doc):
+    return doc.get("netgroups"), {name: {o: e.get("netgroups") for o, e in node["overlays"].items()}
+                                  for name, node in doc["nodes"].items()}
+
+
+def test_a_lost_state_refuses_to_move_the_netgroups_ids_and_docker_blocks(tmp_path):
+    state = tmp_path / "s.json"
+    _out, held = _grouped_cluster(state)
+    state.unlink()
+    with pytest.raises(ConfigError) as err:  # afresh, red would get ID 1 and the first blocks
+        run(state, network=dict(NETWORK, netgroups=["red", "blue"]), agents=CLUSTER + [NEW], node_records=held)
+    text = str(err.value)
+    assert "refusing to renumber 4 node(s)" in text
+    assert ("agent-a holds dcos netgroup blue 9.0.4.0/24, dcos netgroup red 9.0.7.0/24, dcos6 netgroup blue"
+            " 12.0.4.0/24, dcos6 netgroup red 12.0.7.0/24, netgroup blue policy ID 1, netgroup red policy ID 2;"
+            " the allocation would give it dcos netgroup blue 9.0.5.0/24, dcos netgroup red 9.0.4.0/24,") in text
+    assert "master1 holds netgroup blue policy ID 1, netgroup red policy ID 2; the allocation would give it" \
+           " netgroup blue policy ID 2, netgroup red policy ID 1" in text
+    assert not state.exists()
+
+
+def test_recover_rebuilds_the_netgroups_ids_and_docker_blocks_exactly(tmp_path):
+    state = tmp_path / "s.json"
+    _out, held = _grouped_cluster(state)
+    lost_bytes = state.read_bytes()
+    lost = json.loads(lost_bytes)
+    state.unlink()
+    out = run(state, network=dict(NETWORK, netgroups=["red", "blue"]), agents=CLUSTER + [NEW],
+              node_records=held, recover=True)
+    assert not out["added"]
+    got = json.loads(state.read_bytes())
+    assert got == lost and _netgroup_part(got) == _netgroup_part(lost)
+    assert state.read_bytes() == lost_bytes
+    assert out["netgroups"] == {"red": 2, "blue": 1}
+    assert not run(state, network=dict(NETWORK, netgroups=["red", "blue"]), agents=CLUSTER + [NEW],
+                   node_records=held, recover=True)["changed"]
+
+
+def test_recover_in_the_order_of_allocation_is_byte_for_byte(tmp_path):
+    """The records hold a node's docker blocks by netgroup name; the document keeps the
+    configuration's order (here not the names' order)."""
+    state = tmp_path / "s.json"
+    unsorted = dict(NETWORK, netgroups=["red", "blue"])
+    out = run(state, network=unsorted, agents=CLUSTER + [NEW])
+    lost = state.read_bytes()
+    state.unlink()
+    run(state, network=unsorted, agents=CLUSTER + [NEW], node_records=grouped_records(out), recover=True)
+    assert state.read_bytes() == lost
+
+
+def test_recover_from_records_without_netgroup_fields_still_works(tmp_path):
+    """Records written before they held the docker blocks (and a node without a policy)."""
+    state = tmp_path / "s.json"
+    out = run(state, network=GROUPED, agents=CLUSTER + [NEW])
+    lost = state.read_bytes()
+    held = records(out["allocations"])
+    for rec in held.values():
+        for entry in rec["overlays"].values():
+            entry.pop("netgroups", None)
+    state.unlink()
+    run(state, network=GROUPED, agents=CLUSTER + [NEW], node_records=held, recover=True)
+    assert state.read_bytes() == lost  # allocated in the order they were: nothing told otherwise
+
+
+def _swap_ids(held):
+    held["agent-b"]["netgroups"]["ids"] = {"blue": 2, "red": 1}
+
+
+def _two_ids(held):
+    held["agent-b"]["netgroups"]["ids"] = {"blue": 1, "red": 4}
+
+
+def _one_id_twice(held):
+    for record in held.values():
+        record["netgroups"]["ids"] = {"blue": 1, "red": 1}
+
+
+def _take_block(held):
+    blocks = held["agent-b"]["overlays"]["dcos"]["netgroups"]
+    blocks["blue"] = held["agent-a"]["overlays"]["dcos"]["netgroups"]["red"]
+
+
+def _take_subnet(held):
+    held["agent-b"]["overlays"]["dcos"]["netgroups"]["blue"] = held["master1"]["overlays"]["dcos"]["subnet"]
+
+
+def _own_block_twice(held):
+    held["agent-b"]["overlays"]["dcos"]["netgroups"]["blue"] = held["agent-b"]["overlays"]["dcos"]["subnet"]
+
+
+def _bad_block(held):
+    held["agent-b"]["overlays"]["dcos"]["netgroups"]["blue"] = "9.0.7.0/25"
+
+
+def _bad_id(held):
+    held["agent-b"]["netgroups"]["ids"]["blue"] = 3
+
+
+NETGROUP_CONFLICTS = [
+    (_swap_ids, "the record on agent-b: agent-b holds netgroup blue policy ID 2, the record on master1 gives it 1;"
+                r" one netgroup cannot have two policy IDs \(the nodes would disagree on the wire\)"),
+    (_two_ids, "agent-b holds netgroup red policy ID 4, the record on master1 gives it 2; one netgroup"),
+    (_one_id_twice, "the record on master1: master1 holds netgroup red policy ID 1, which is the policy ID of"
+                    " netgroup 'blue' .the record on master1.; two netgroups cannot share one ID"),
+    (_take_block, "the record on agent-b: agent-b claims dcos netgroup blue 9.0.5.0/24, which agent-a holds as"
+                  " dcos netgroup red .the record on agent-a.; two nodes cannot hold one address"),
+    (_take_subnet, "agent-b claims dcos netgroup blue 9.0.0.0/24, which master1 holds as dcos.subnet"
+                   " .the record on master1.; two nodes"),
+    (_own_block_twice, "agent-b claims dcos netgroup blue 9.0.2.0/24, which agent-b holds as dcos.subnet"
+                       " .the record on agent-b.; one block cannot serve two networks"),
+    (_bad_block, "the record on agent-b: dcos netgroup blue 9.0.7.0/25 is not a /24 block of 9.0.0.0/8"),
+    (_bad_id, "the record on agent-b: netgroup blue policy ID 3 is not a single bit of 0x0fff"),
+]
+
+
+@pytest.mark.parametrize("change,message", NETGROUP_CONFLICTS, ids=[c[0].__name__ for c in NETGROUP_CONFLICTS])
+def test_recover_refuses_conflicting_netgroup_claims(tmp_path, change, message):
+    state = tmp_path / "s.json"
+    held = grouped_records(run(state, network=GROUPED, agents=CLUSTER + [NEW]))
+    change(held)
+    state.unlink()
+    with pytest.raises(ConfigError, match=message):
+        run(state, network=GROUPED, agents=CLUSTER + [NEW], node_records=held, recover=True)
+    assert not state.exists()
+
+
+def test_recover_refuses_an_id_the_stored_state_gives_another_netgroup(tmp_path):
+    state = tmp_path / "s.json"
+    held = grouped_records(run(state, network=GROUPED, agents=CLUSTER + [NEW]))
+    for rec in held.values():
+        rec["netgroups"]["ids"] = {"blue": 2, "red": 1}
+    before = digest(state)
+    with pytest.raises(ConfigError, match="the record on master1: master1 holds netgroup blue policy ID 2,"
+                                          " the stored state gives it 1"):
+        run(state, network=GROUPED, agents=CLUSTER + [NEW], node_records=held, recover=True)
+    assert digest(state) == before
+
+
+def test_a_netgroup_no_longer_configured_is_not_recovered(tmp_path):
+    """Its ID and docker blocks are free after the run, as a removal frees them."""
+    state = tmp_path / "s.json"
+    held = grouped_records(run(state, network=GROUPED, agents=CLUSTER + [NEW]))
+    state.unlink()
+    out = run(state, network=dict(NETWORK, netgroups=["red"]), agents=CLUSTER + [NEW],
+              node_records=held, recover=True)
+    assert out["netgroups"] == {"red": 2}
+    for name in ("agent-a", "agent-b", "agent-new"):
+        blocks = held[name]["overlays"]["dcos"]["netgroups"]
+        assert out["allocations"][name]["overlays"]["dcos"]["netgroups"] == {"red": blocks["red"]}
+
+
+def test_a_state_document_imports_its_netgroups(tmp_path):
+    first = tmp_path / "first.json"
+    _grouped_cluster(first)
+    second = tmp_path / "second.json"
+    run(second, network=dict(NETWORK, netgroups=["red", "blue"]), agents=[], import_state=str(first))
+    assert json.loads(second.read_bytes()) == json.loads(first.read_bytes())
